@@ -1,0 +1,60 @@
+package io.livesync.core.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The process's meters, scraped at {@code /metrics} in Prometheus text format. One instance per
+ * process, shared by its verticles; thread-safe.
+ */
+public final class SyncMetrics {
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Timer writeLatency;
+  private final Timer commitLatency;
+
+  public SyncMetrics() {
+    writeLatency = Timer.builder("livesync_write_latency")
+        .description("Gateway: write received to ack or error sent")
+        .publishPercentiles(0.5, 0.99, 0.999)
+        .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
+            Duration.ofMillis(50), Duration.ofMillis(250))
+        .register(registry);
+    commitLatency = Timer.builder("livesync_commit_latency")
+        .description("Worker: one group commit, resolve to durable")
+        .publishPercentiles(0.5, 0.99)
+        .register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public Timer writeLatency() {
+    return writeLatency;
+  }
+
+  public Timer commitLatency() {
+    return commitLatency;
+  }
+
+  /** A counter with one tag, cached so the hot path does not rebuild meter ids. */
+  public Counter counter(String name, String tagKey, String tagValue) {
+    return counters.computeIfAbsent(name + '\u0000' + tagKey + '\u0000' + tagValue,
+        k -> Counter.builder(name).tag(tagKey, tagValue).register(registry));
+  }
+
+  public Counter counter(String name) {
+    return counters.computeIfAbsent(name, k -> Counter.builder(name).register(registry));
+  }
+}

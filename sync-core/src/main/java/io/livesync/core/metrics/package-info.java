@@ -1,0 +1,2 @@
+/** Process-wide Prometheus meters. Thread-safe. */
+package io.livesync.core.metrics;
