@@ -1,0 +1,10 @@
+/**
+ * The built-in conflict strategies ({@code field-lww}, {@code record-lww}, {@code version},
+ * {@code client-wins}) and {@link io.livesync.worker.resolve.Resolvers}, the registry that adds
+ * custom ones found with {@link java.util.ServiceLoader}.
+ *
+ * <p>Threading: the resolvers are pure functions (no I/O, no clock, no shared mutable state),
+ * called on the worker event loop; they never block. They never modify the {@code ObjectNode}s
+ * they are given and return fresh ones. A {@code Resolvers} registry is immutable once built.
+ */
+package io.livesync.worker.resolve;
