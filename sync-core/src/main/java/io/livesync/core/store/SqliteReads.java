@@ -1,0 +1,139 @@
+package io.livesync.core.store;
+
+import io.livesync.core.spi.ChangesPage;
+import io.livesync.core.spi.CollectionInfo;
+import io.livesync.core.spi.OpRecord;
+import io.livesync.core.spi.RecordsPage;
+import io.livesync.core.spi.StoredRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The read queries, run on a read-only pooled connection that is in auto-commit mode between
+ * calls. Blocking; called from the store's reader threads.
+ */
+final class SqliteReads {
+  private SqliteReads() {
+  }
+
+  static StoredRecord get(Connection c, String collection, String id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + SqliteRows.RECORD_COLUMNS
+        + " FROM records WHERE collection = ? AND id = ?")) {
+      ps.setString(1, collection);
+      ps.setString(2, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? SqliteRows.record(rs) : null;
+      }
+    }
+  }
+
+  static OpRecord findOp(Connection c, String opId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT op_id, fingerprint, ack, created_at FROM ops WHERE op_id = ?")) {
+      ps.setString(1, opId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? SqliteRows.op(rs) : null;
+      }
+    }
+  }
+
+  /** The collection's markers, or null when it has no history yet. */
+  static CollectionInfo collection(Connection c, String name) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT name, epoch, seq, horizon FROM collections WHERE name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? SqliteRows.collection(rs) : null;
+      }
+    }
+  }
+
+  /**
+   * One catch-up page and the markers, read in one transaction so both come from the same WAL
+   * snapshot; null when the collection has no history yet.
+   */
+  static ChangesPage changesSince(Connection c, String collection, long since, int limit)
+      throws SQLException {
+    try (Statement tx = c.createStatement()) {
+      tx.execute("BEGIN");
+      try {
+        ChangesPage page = changesInSnapshot(c, collection, since, limit);
+        tx.execute("COMMIT");
+        return page;
+      } catch (SQLException | RuntimeException e) {
+        rollback(tx, e);
+        throw e;
+      }
+    }
+  }
+
+  private static ChangesPage changesInSnapshot(Connection c, String collection, long since,
+      int limit) throws SQLException {
+    // The first read opens the snapshot; reading markers first means no record can be newer.
+    CollectionInfo info = collection(c, collection);
+    if (info == null) {
+      return null;
+    }
+    List<StoredRecord> records = new ArrayList<>(Math.min(limit, 1024));
+    boolean hasMore = false;
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + SqliteRows.RECORD_COLUMNS
+        + " FROM records WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+      ps.setString(1, collection);
+      ps.setLong(2, since);
+      ps.setLong(3, (long) limit + 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (records.size() == limit) {
+            hasMore = true;
+            break;
+          }
+          records.add(SqliteRows.record(rs));
+        }
+      }
+    }
+    long cursor = hasMore ? records.get(records.size() - 1).seq() : info.seq();
+    return new ChangesPage(records, cursor, hasMore, info);
+  }
+
+  static RecordsPage list(Connection c, String collection, String afterId, int limit)
+      throws SQLException {
+    List<StoredRecord> records = new ArrayList<>(Math.min(limit, 1024));
+    boolean hasMore = false;
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + SqliteRows.RECORD_COLUMNS
+        + " FROM records WHERE collection = ? AND deleted = 0 AND id > ? ORDER BY id LIMIT ?")) {
+      ps.setString(1, collection);
+      ps.setString(2, afterId == null ? "" : afterId);
+      ps.setLong(3, (long) limit + 1);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (records.size() == limit) {
+            hasMore = true;
+            break;
+          }
+          records.add(SqliteRows.record(rs));
+        }
+      }
+    }
+    return new RecordsPage(records, hasMore ? records.get(records.size() - 1).id() : null);
+  }
+
+  static void ping(Connection c) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+        "SELECT count(*) FROM sqlite_master")) {
+      rs.next();
+    }
+  }
+
+  static void rollback(Statement tx, Throwable cause) {
+    try {
+      tx.execute("ROLLBACK");
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+}

@@ -1,0 +1,222 @@
+package io.livesync.core.store;
+
+import io.livesync.core.spi.CollectionInfo;
+import io.livesync.core.spi.CommitResult;
+import io.livesync.core.spi.Mutation;
+import io.livesync.core.spi.OpRecord;
+import io.livesync.core.spi.StoredRecord;
+import io.livesync.protocol.Ack;
+import io.livesync.protocol.Change;
+import io.livesync.protocol.SyncRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.LongSupplier;
+
+/**
+ * Every write of the store, each in one {@code BEGIN IMMEDIATE} transaction that is rolled back
+ * whole on any exception. Not thread-safe: owned by the store's single writer thread.
+ */
+final class SqliteWriter implements AutoCloseable {
+  private final Connection conn;
+  private final LongSupplier clock;
+  private final Statement tx;
+  private final PreparedStatement findOp;
+  private final PreparedStatement insertOp;
+  private final PreparedStatement findVersion;
+  private final PreparedStatement upsertRecord;
+  private final PreparedStatement findSeq;
+  private final PreparedStatement createCollection;
+  private final PreparedStatement updateSeq;
+
+  SqliteWriter(Connection conn, LongSupplier clock) throws SQLException {
+    this.conn = conn;
+    this.clock = clock;
+    this.tx = conn.createStatement();
+    this.findOp = conn.prepareStatement(
+        "SELECT op_id, fingerprint, ack, created_at FROM ops WHERE op_id = ?");
+    this.insertOp = conn.prepareStatement(
+        "INSERT INTO ops (op_id, fingerprint, ack, created_at) VALUES (?, ?, ?, ?)");
+    this.findVersion = conn.prepareStatement(
+        "SELECT version FROM records WHERE collection = ? AND id = ?");
+    this.upsertRecord = conn.prepareStatement("INSERT INTO records ("
+        + SqliteRows.RECORD_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        + " ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version,"
+        + " seq = excluded.seq, ts = excluded.ts, deleted = excluded.deleted,"
+        + " data = excluded.data, meta = excluded.meta, updated_at = excluded.updated_at");
+    this.findSeq = conn.prepareStatement("SELECT seq FROM collections WHERE name = ?");
+    this.createCollection = conn.prepareStatement(
+        "INSERT OR IGNORE INTO collections (name, epoch, seq, horizon) VALUES (?, ?, 0, 0)");
+    this.updateSeq = conn.prepareStatement("UPDATE collections SET seq = ? WHERE name = ?");
+  }
+
+  /** Applies all mutations in one transaction (group commit), in list order. */
+  List<CommitResult> commit(List<Mutation> mutations) throws SQLException {
+    return inTransaction(() -> {
+      long now = clock.getAsLong();
+      Map<String, long[]> seqs = new LinkedHashMap<>();
+      List<CommitResult> results = new ArrayList<>(mutations.size());
+      for (Mutation m : mutations) {
+        results.add(apply(m, now, seqs));
+      }
+      for (Map.Entry<String, long[]> e : seqs.entrySet()) {
+        updateSeq.setLong(1, e.getValue()[0]);
+        updateSeq.setString(2, e.getKey());
+        updateSeq.executeUpdate();
+      }
+      return results;
+    });
+  }
+
+  private CommitResult apply(Mutation m, long now, Map<String, long[]> seqs)
+      throws SQLException {
+    OpRecord previous = findOp(m.opId());
+    if (previous != null) {
+      return CommitResult.duplicate(previous);
+    }
+    if (m.next() == null) {
+      rememberOp(m.opId(), m.fingerprint(), m.ack(), now);
+      return CommitResult.committed(m.ack(), null);
+    }
+    StoredRecord next = m.next();
+    if (currentVersion(next.collection(), next.id()) != m.expectedVersion()) {
+      return CommitResult.conflict();
+    }
+    long[] seq = seqs.get(next.collection());
+    if (seq == null) {
+      seq = new long[] {loadSeq(next.collection())};
+      seqs.put(next.collection(), seq);
+    }
+    long assigned = ++seq[0];
+    SqliteRows.bindRecord(upsertRecord, next, assigned);
+    upsertRecord.executeUpdate();
+    Ack ack = withSeq(m.ack(), assigned);
+    Change c = m.change();
+    Change change = new Change(c.collection(), c.id(), c.op(), c.data(), c.version(), assigned,
+        c.ts(), c.origin(), c.opId());
+    rememberOp(m.opId(), m.fingerprint(), ack, now);
+    return CommitResult.committed(ack, change);
+  }
+
+  private static Ack withSeq(Ack a, long seq) {
+    SyncRecord r = a.record();
+    SyncRecord record = r == null ? null
+        : new SyncRecord(r.collection(), r.id(), r.data(), r.version(), seq, r.ts(), r.deleted());
+    return new Ack(a.opId(), a.collection(), a.id(), a.status(), a.version(), seq, record);
+  }
+
+  private OpRecord findOp(String opId) throws SQLException {
+    findOp.setString(1, opId);
+    try (ResultSet rs = findOp.executeQuery()) {
+      return rs.next() ? SqliteRows.op(rs) : null;
+    }
+  }
+
+  private void rememberOp(String opId, String fingerprint, Ack ack, long now)
+      throws SQLException {
+    insertOp.setString(1, opId);
+    insertOp.setString(2, fingerprint);
+    insertOp.setString(3, SqliteRows.encodeAck(ack));
+    insertOp.setLong(4, now);
+    insertOp.executeUpdate();
+  }
+
+  private long currentVersion(String collection, String id) throws SQLException {
+    findVersion.setString(1, collection);
+    findVersion.setString(2, id);
+    try (ResultSet rs = findVersion.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
+  /** The collection's seq inside the open transaction, creating its history when absent. */
+  private long loadSeq(String collection) throws SQLException {
+    createIfAbsent(collection);
+    findSeq.setString(1, collection);
+    try (ResultSet rs = findSeq.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private void createIfAbsent(String collection) throws SQLException {
+    createCollection.setString(1, collection);
+    createCollection.setString(2, newEpoch());
+    createCollection.executeUpdate();
+  }
+
+  /** Creates the collection's history when it has none, then reads its markers. */
+  CollectionInfo collection(String name) throws SQLException {
+    return inTransaction(() -> {
+      createIfAbsent(name);
+      return SqliteReads.collection(conn, name);
+    });
+  }
+
+  /** Removes old tombstones and raises each affected collection's horizon, in one transaction. */
+  long purgeTombstones(long olderThanMillis) throws SQLException {
+    return inTransaction(() -> {
+      try (PreparedStatement raise = conn.prepareStatement("UPDATE collections"
+          + " SET horizon = max(horizon, (SELECT max(r.seq) FROM records r"
+          + "   WHERE r.collection = collections.name AND r.deleted = 1 AND r.updated_at < ?))"
+          + " WHERE name IN (SELECT DISTINCT collection FROM records"
+          + "   WHERE deleted = 1 AND updated_at < ?)");
+          PreparedStatement delete = conn.prepareStatement(
+              "DELETE FROM records WHERE deleted = 1 AND updated_at < ?")) {
+        raise.setLong(1, olderThanMillis);
+        raise.setLong(2, olderThanMillis);
+        raise.executeUpdate();
+        delete.setLong(1, olderThanMillis);
+        return (long) delete.executeUpdate();
+      }
+    });
+  }
+
+  long purgeOps(long olderThanMillis) throws SQLException {
+    return inTransaction(() -> {
+      try (PreparedStatement delete = conn.prepareStatement(
+          "DELETE FROM ops WHERE created_at < ?")) {
+        delete.setLong(1, olderThanMillis);
+        return (long) delete.executeUpdate();
+      }
+    });
+  }
+
+  /** Proves the writer connection can take the write lock, without changing anything. */
+  void ping() throws SQLException {
+    inTransaction(() -> null);
+  }
+
+  private <T> T inTransaction(SqlWork<T> work) throws SQLException {
+    tx.execute("BEGIN IMMEDIATE");
+    try {
+      T result = work.run();
+      tx.execute("COMMIT");
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      SqliteReads.rollback(tx, e);
+      throw e;
+    }
+  }
+
+  static String newEpoch() {
+    return UUID.randomUUID().toString().replace("-", "");
+  }
+
+  @Override
+  public void close() throws SQLException {
+    conn.close();
+  }
+
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run() throws SQLException;
+  }
+}
