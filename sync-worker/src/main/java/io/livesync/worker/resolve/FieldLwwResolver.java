@@ -37,7 +37,9 @@ import java.util.Map;
  * wins), and a delete beats an insert and every field written at its ts.
  *
  * <p>Status: {@code superseded} when nothing changed (every part lost or was already in force,
- * as when the same write is applied twice); otherwise {@code applied} when the record now shows
+ * as when the same write is applied twice; also an update without fields, which has no part:
+ * unlike under the other strategies it neither creates nor resurrects a record, since no field
+ * register could carry that); otherwise {@code applied} when the record now shows
  * exactly what the write asked for (every field it wrote has its value; after an insert no
  * other field is visible; after a delete the record is deleted), else {@code merged}. The
  * record's ts becomes max(current ts, write ts).
@@ -63,7 +65,7 @@ public final class FieldLwwResolver implements ConflictResolver {
   public Resolution resolve(StoredRecord current, Write write) {
     FieldLwwState state = FieldLwwState.of(current);
     String ts = write.ts();
-    boolean changed = current == null || Hlc.compare(ts, current.ts()) > 0;
+    boolean changed = false;
     boolean complete = true;
 
     if (write.op() != Op.UPDATE) {
@@ -85,8 +87,10 @@ public final class FieldLwwResolver implements ConflictResolver {
       }
     }
     if (!changed) {
-      return Resolution.unchanged(WriteStatus.SUPERSEDED,
-          "nothing in this write is newer than the record (ts " + current.ts() + ")");
+      return Resolution.unchanged(WriteStatus.SUPERSEDED, write.data() != null
+          && write.data().isEmpty() && write.op() == Op.UPDATE
+          ? "an update without fields changes nothing"
+          : "nothing in this write is newer than the record (ts " + current.ts() + ")");
     }
 
     ObjectNode data = state.data();
