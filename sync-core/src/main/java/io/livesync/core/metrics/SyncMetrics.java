@@ -16,6 +16,8 @@ public final class SyncMetrics {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, java.util.concurrent.atomic.AtomicLong> gauges =
+      new ConcurrentHashMap<>();
   private final Timer writeLatency;
   private final Timer commitLatency;
 
@@ -52,6 +54,16 @@ public final class SyncMetrics {
   public Counter counter(String name, String tagKey, String tagValue) {
     return counters.computeIfAbsent(name + '\u0000' + tagKey + '\u0000' + tagValue,
         k -> Counter.builder(name).tag(tagKey, tagValue).register(registry));
+  }
+
+  /** A gauge backed by a shared counter, e.g. open connections across all gateway instances. */
+  public java.util.concurrent.atomic.AtomicLong gauge(String name, String description) {
+    return gauges.computeIfAbsent(name, k -> {
+      java.util.concurrent.atomic.AtomicLong value = new java.util.concurrent.atomic.AtomicLong();
+      io.micrometer.core.instrument.Gauge.builder(name, value, java.util.concurrent.atomic.AtomicLong::get)
+          .description(description).register(registry);
+      return value;
+    });
   }
 
   public Counter counter(String name) {

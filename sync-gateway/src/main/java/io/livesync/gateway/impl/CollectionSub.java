@@ -1,0 +1,207 @@
+package io.livesync.gateway.impl;
+
+import io.livesync.core.spi.ChangesPage;
+import io.livesync.core.spi.CollectionInfo;
+import io.livesync.core.spi.Store;
+import io.livesync.core.spi.StoredRecord;
+import io.livesync.protocol.Change;
+import io.livesync.protocol.Codec;
+import io.livesync.protocol.ErrorCode;
+import io.livesync.protocol.ErrorInfo;
+import io.livesync.protocol.SyncException;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One connection's subscription to one collection: the state machine that gives the socket every
+ * change exactly once, in seq order.
+ *
+ * <pre>
+ *            subscribe                      catch-up done (synced sent)
+ *   (new) ─────────────▶ CATCHING_UP ───────────────────────────────▶ LIVE
+ *                          ▲    ▲                                      │  │
+ *                          │    └──── seq gap seen ───────────────────┘  │ backlog over limit
+ *                          │                                              ▼
+ *                          └──────────── socket drained ─────────── LAGGING
+ * </pre>
+ *
+ * <p>CATCHING_UP: registered for live changes first, buffering them; then reads pages of the
+ * latest state per record from the store and sends them as {@code changes}; then {@code synced}
+ * with the snapshot's seq; then replays buffered changes above that seq. Because registration
+ * precedes the first read, every change is either in a page or in the buffer. If the buffer
+ * overflows, another catch-up round follows instead of the replay.
+ *
+ * <p>LIVE: a change with seq = last + 1 is sent; seq ≤ last is a duplicate and dropped; a higher
+ * seq means one was missed (possible over pub/sub): catch up from last.
+ *
+ * <p>LAGGING (slow consumer): the socket's outbound queue passed the backlog limit; live changes
+ * are no longer queued for it. When it drains, catch up from the last seq delivered: ten updates
+ * of one record become one item.
+ *
+ * <p>Confined to the connection's event loop.
+ */
+final class CollectionSub {
+  enum State { CATCHING_UP, LIVE, LAGGING, CLOSED }
+
+  private static final int MAX_BUFFERED = 10_000;
+
+  private final Connection conn;
+  private final String collection;
+  private final Store store;
+  private final FanOut fanOut;
+  private final int pageSize;
+  private State state = State.CATCHING_UP;
+  private long lastSeq;
+  private int generation;
+  private boolean joined;
+  private List<Buffered> buffer = new ArrayList<>();
+  private boolean bufferOverflow;
+
+  private record Buffered(Change change, String encoded) {
+  }
+
+  CollectionSub(Connection conn, String collection, Store store, FanOut fanOut, int pageSize) {
+    this.conn = conn;
+    this.collection = collection;
+    this.store = store;
+    this.fanOut = fanOut;
+    this.pageSize = pageSize;
+  }
+
+  String collection() {
+    return collection;
+  }
+
+  State state() {
+    return state;
+  }
+
+  /** Starts (or restarts, on a repeated subscribe) from the client's cursor. */
+  void subscribe(long since, String clientEpoch) {
+    catchUp(since, true, clientEpoch);
+  }
+
+  void onLive(Change change, String encoded) {
+    switch (state) {
+      case LIVE:
+        if (change.seq() <= lastSeq) {
+          return;
+        }
+        if (change.seq() != lastSeq + 1) {
+          catchUp(lastSeq, false, null);
+          return;
+        }
+        if (conn.backlogFull()) {
+          state = State.LAGGING;
+          conn.onSlowConsumer(this);
+          return;
+        }
+        lastSeq = change.seq();
+        conn.sendChange(encoded);
+        return;
+      case CATCHING_UP:
+        if (buffer.size() < MAX_BUFFERED) {
+          buffer.add(new Buffered(change, encoded));
+        } else {
+          bufferOverflow = true;
+        }
+        return;
+      default:
+        // LAGGING: the catch-up after the drain covers it. CLOSED: nothing to do.
+    }
+  }
+
+  /** The socket drained: a lagging subscription catches up from its last delivered seq. */
+  void onDrained() {
+    if (state == State.LAGGING) {
+      catchUp(lastSeq, false, null);
+    }
+  }
+
+  void close() {
+    state = State.CLOSED;
+    generation++;
+    buffer = new ArrayList<>();
+    fanOut.leave(this);
+  }
+
+  private void catchUp(long from, boolean checkCursor, String clientEpoch) {
+    int gen = ++generation;
+    state = State.CATCHING_UP;
+    buffer = new ArrayList<>();
+    bufferOverflow = false;
+    Future<Void> ready = joined ? Future.succeededFuture() : fanOut.join(this);
+    joined = true;
+    ready.compose(v -> page(gen, from, checkCursor, clientEpoch))
+        .onFailure(err -> {
+          if (gen != generation) {
+            return;
+          }
+          SyncException se = err instanceof SyncException s ? s
+              : new SyncException(ErrorCode.UNAVAILABLE, "catch-up failed; subscribe again");
+          conn.sendError(new ErrorInfo(se.code(), "catch-up of " + collection + " failed: "
+              + se.getMessage() + "; subscribe again", null, collection));
+          conn.dropSubscription(this);
+        });
+  }
+
+  private Future<Void> page(int gen, long cursor, boolean checkCursor, String clientEpoch) {
+    return conn.onLoop(store.changesSince(collection, cursor, pageSize)).compose(page -> {
+      if (gen != generation) {
+        return Future.succeededFuture();
+      }
+      if (checkCursor && mustReset(cursor, clientEpoch, page.info())) {
+        conn.send(Codec.reset(collection));
+        return page(gen, 0, false, null);
+      }
+      if (!page.records().isEmpty()) {
+        conn.send(Codec.changes(collection, items(page)));
+      }
+      if (page.hasMore()) {
+        return conn.whenWritable().compose(v -> page(gen, page.cursor(), false, null));
+      }
+      finish(page.cursor(), page.info().epoch());
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * A cursor must be dropped when it names another epoch, lies below the horizon (tombstones it
+   * never saw were purged) or lies beyond the collection's seq (its history was lost).
+   */
+  static boolean mustReset(long cursor, String clientEpoch, CollectionInfo info) {
+    if (clientEpoch != null && !clientEpoch.equals(info.epoch())) {
+      return true;
+    }
+    return cursor > 0 && (cursor < info.horizon() || cursor > info.seq());
+  }
+
+  private void finish(long cursor, String epoch) {
+    conn.send(Codec.synced(collection, cursor, epoch));
+    lastSeq = cursor;
+    state = State.LIVE;
+    List<Buffered> pending = buffer;
+    boolean overflowed = bufferOverflow;
+    buffer = new ArrayList<>();
+    bufferOverflow = false;
+    if (overflowed) {
+      catchUp(lastSeq, false, null);
+      return;
+    }
+    for (Buffered b : pending) {
+      onLive(b.change(), b.encoded());
+      if (state != State.LIVE) {
+        return;
+      }
+    }
+  }
+
+  private static List<Change> items(ChangesPage page) {
+    List<Change> items = new ArrayList<>(page.records().size());
+    for (StoredRecord r : page.records()) {
+      items.add(Change.ofRecord(r.toSyncRecord()));
+    }
+    return items;
+  }
+}

@@ -1,0 +1,305 @@
+package io.livesync.gateway.impl;
+
+import io.livesync.core.metrics.SyncMetrics;
+import io.livesync.core.spi.Store;
+import io.livesync.gateway.auth.Authenticator;
+import io.livesync.gateway.auth.Principal;
+import io.livesync.protocol.ClientMessage;
+import io.livesync.protocol.Codec;
+import io.livesync.protocol.ErrorCode;
+import io.livesync.protocol.ErrorInfo;
+import io.livesync.protocol.MessageException;
+import io.livesync.protocol.SyncException;
+import io.livesync.protocol.WriteResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One WebSocket connection: decodes client messages, runs subscriptions and writes, answers
+ * pings, closes idle or expired connections. Confined to its event loop.
+ */
+public final class Connection {
+  /** Close codes of PROTOCOL.md 2.5. */
+  public static final short CLOSE_GOING_AWAY = 1001;
+  public static final short CLOSE_POLICY = 1008;
+  public static final short CLOSE_RESTART = 1012;
+  public static final short CLOSE_AUTH = 4001;
+  public static final short CLOSE_LIMITS = 4008;
+
+  private final ServerWebSocket ws;
+  private final Context context;
+  private final GatewayContext gw;
+  private final String id = UUID.randomUUID().toString();
+  private final Map<String, CollectionSub> subs = new HashMap<>();
+  private final List<Promise<Void>> writableWaiters = new ArrayList<>();
+  private final RateLimiter rateLimiter;
+  private final AtomicLong subscriptionsGauge;
+  private final AtomicLong connectionsGauge;
+  private Principal principal;
+  private long lastActivity = System.currentTimeMillis();
+  private long pingTimer = -1;
+  private long expiryTimer = -1;
+  private boolean closed;
+
+  Connection(ServerWebSocket ws, Context context, GatewayContext gw, Principal principal) {
+    this.ws = ws;
+    this.context = context;
+    this.gw = gw;
+    this.principal = principal;
+    this.rateLimiter = new RateLimiter(gw.limits().maxWritesPerSecond());
+    this.subscriptionsGauge = gw.metrics().gauge("livesync_subscriptions",
+        "Open WebSocket subscriptions");
+    this.connectionsGauge = gw.metrics().gauge("livesync_connections",
+        "Open WebSocket connections");
+  }
+
+  void start() {
+    connectionsGauge.incrementAndGet();
+    gw.connections().add(this);
+    ws.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, gw.limits().maxBacklogBytes()));
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> {
+      touch();
+      sendError(new ErrorInfo(ErrorCode.BAD_REQUEST,
+          "binary frames are not supported; send JSON in text frames", null, null));
+    });
+    ws.pongHandler(b -> touch());
+    ws.drainHandler(v -> onDrain());
+    ws.exceptionHandler(err -> { });
+    ws.closeHandler(v -> onClosed());
+    long interval = gw.pingIntervalMillis();
+    pingTimer = context.owner().setPeriodic(interval, t -> onPingTimer(interval));
+    scheduleExpiry();
+    send(Codec.welcome(id, principal.user(), System.currentTimeMillis()));
+  }
+
+  private void touch() {
+    lastActivity = System.currentTimeMillis();
+  }
+
+  private void onPingTimer(long interval) {
+    if (System.currentTimeMillis() - lastActivity > 2 * interval) {
+      close(CLOSE_POLICY, "no message or pong for two ping intervals");
+      return;
+    }
+    ws.writePing(Buffer.buffer());
+  }
+
+  private void scheduleExpiry() {
+    if (expiryTimer >= 0) {
+      context.owner().cancelTimer(expiryTimer);
+      expiryTimer = -1;
+    }
+    long exp = principal.expiresAtMillis();
+    if (exp != Long.MAX_VALUE) {
+      long delay = Math.max(1, exp - System.currentTimeMillis());
+      expiryTimer = context.owner().setTimer(delay, t -> close(CLOSE_AUTH, "token expired"));
+    }
+  }
+
+  private void onText(String text) {
+    touch();
+    gw.metrics().counter("livesync_messages_in_total").increment();
+    ClientMessage msg;
+    try {
+      msg = Codec.decodeClient(text);
+    } catch (MessageException e) {
+      sendError(e.toErrorInfo());
+      return;
+    }
+    if (msg instanceof ClientMessage.WriteOp w) {
+      onWrite(w);
+    } else if (msg instanceof ClientMessage.Subscribe s) {
+      onSubscribe(s);
+    } else if (msg instanceof ClientMessage.Unsubscribe u) {
+      onUnsubscribe(u.collection());
+    } else if (msg instanceof ClientMessage.Ping) {
+      send(Codec.pong(System.currentTimeMillis()));
+    } else if (msg instanceof ClientMessage.Auth a) {
+      onAuth(a.token());
+    }
+  }
+
+  private void onWrite(ClientMessage.WriteOp op) {
+    var w = op.write();
+    if (!rateLimiter.tryAcquire(System.currentTimeMillis())) {
+      sendError(new ErrorInfo(ErrorCode.RATE_LIMITED, "more than "
+          + gw.limits().maxWritesPerSecond() + " writes per second on this connection; "
+          + "the write was not applied: slow down and retry", w.opId(), w.collection()));
+      if (rateLimiter.abusive()) {
+        close(CLOSE_LIMITS, "connection keeps exceeding its write rate");
+      }
+      return;
+    }
+    onLoop(gw.writes().submit(principal, w)).onSuccess(this::sendResult);
+  }
+
+  private void sendResult(WriteResult r) {
+    if (r.isAck()) {
+      send(Codec.ack(r.ack()));
+    } else {
+      sendError(r.error());
+    }
+  }
+
+  private void onSubscribe(ClientMessage.Subscribe s) {
+    if (!principal.canRead(s.collection())) {
+      sendError(new ErrorInfo(ErrorCode.FORBIDDEN, "user " + principal.user()
+          + " may not read collection " + s.collection(), null, s.collection()));
+      return;
+    }
+    CollectionSub sub = subs.get(s.collection());
+    if (sub == null) {
+      if (subs.size() >= gw.limits().maxSubscriptions()) {
+        sendError(new ErrorInfo(ErrorCode.BAD_REQUEST, "this connection already has "
+            + subs.size() + " subscriptions, the limit; unsubscribe from one first", null,
+            s.collection()));
+        return;
+      }
+      sub = new CollectionSub(this, s.collection(), gw.store(), gw.fanOut(),
+          gw.limits().maxPageSize());
+      subs.put(s.collection(), sub);
+      subscriptionsGauge.incrementAndGet();
+    }
+    sub.subscribe(s.since(), s.epoch());
+  }
+
+  private void onUnsubscribe(String collection) {
+    CollectionSub sub = subs.remove(collection);
+    if (sub != null) {
+      sub.close();
+      subscriptionsGauge.decrementAndGet();
+    }
+    send(Codec.unsubscribed(collection));
+  }
+
+  /** A subscription that failed for good is forgotten; the client may subscribe again. */
+  void dropSubscription(CollectionSub sub) {
+    if (subs.remove(sub.collection(), sub)) {
+      sub.close();
+      subscriptionsGauge.decrementAndGet();
+    }
+  }
+
+  private void onAuth(String token) {
+    onLoop(gw.authenticator().authenticate(token)).onComplete(ar -> {
+      if (ar.failed()) {
+        close(CLOSE_AUTH, "token missing, invalid or expired");
+        return;
+      }
+      Principal next = ar.result();
+      if (!next.user().equals(principal.user())) {
+        close(CLOSE_AUTH, "a refreshed token must name the same subject");
+        return;
+      }
+      principal = next;
+      scheduleExpiry();
+      long exp = next.expiresAtMillis() == Long.MAX_VALUE ? 0 : next.expiresAtMillis() / 1000;
+      send(Codec.authed(exp));
+    });
+  }
+
+  // ------------------------------------------------------------------ output
+
+  void send(String text) {
+    if (closed) {
+      return;
+    }
+    ws.writeTextMessage(text);
+    gw.metrics().counter("livesync_messages_out_total").increment();
+  }
+
+  void sendChange(String encoded) {
+    send(encoded);
+  }
+
+  void sendError(ErrorInfo error) {
+    send(Codec.error(error));
+  }
+
+  boolean backlogFull() {
+    return ws.writeQueueFull();
+  }
+
+  /** Completes when the socket can take more output (at once when it can now). */
+  Future<Void> whenWritable() {
+    if (closed || !ws.writeQueueFull()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    writableWaiters.add(p);
+    return p.future();
+  }
+
+  void onSlowConsumer(CollectionSub sub) {
+    gw.metrics().counter("livesync_slow_consumer_total").increment();
+    if (!ws.writeQueueFull()) {
+      context.runOnContext(v -> sub.onDrained());
+    }
+  }
+
+  private void onDrain() {
+    List<Promise<Void>> waiters = new ArrayList<>(writableWaiters);
+    writableWaiters.clear();
+    waiters.forEach(Promise::tryComplete);
+    for (CollectionSub sub : new ArrayList<>(subs.values())) {
+      sub.onDrained();
+    }
+  }
+
+  /** Runs the future's completion on this connection's event loop. */
+  <T> Future<T> onLoop(Future<T> future) {
+    return OnContext.hop(context, future);
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  public Future<Void> close(short code, String reason) {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    return ws.close(code, reason).recover(err -> Future.succeededFuture());
+  }
+
+  private void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    connectionsGauge.decrementAndGet();
+    gw.connections().remove(this);
+    context.owner().cancelTimer(pingTimer);
+    if (expiryTimer >= 0) {
+      context.owner().cancelTimer(expiryTimer);
+    }
+    for (CollectionSub sub : subs.values()) {
+      sub.close();
+      subscriptionsGauge.decrementAndGet();
+    }
+    subs.clear();
+    writableWaiters.forEach(Promise::tryComplete);
+    writableWaiters.clear();
+  }
+
+  public Context context() {
+    return context;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  static SyncException asSync(Throwable err) {
+    return err instanceof SyncException s ? s
+        : new SyncException(ErrorCode.INTERNAL, "internal error");
+  }
+}

@@ -1,0 +1,67 @@
+package io.livesync.gateway.impl;
+
+import io.livesync.core.metrics.SyncMetrics;
+import io.livesync.core.spi.Store;
+import io.livesync.gateway.auth.Authenticator;
+import io.livesync.protocol.Limits;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * What one gateway verticle instance shares with its connections. Confined to that instance's
+ * event loop (the metrics are thread-safe and process-wide).
+ */
+public final class GatewayContext {
+  private final Store store;
+  private final WriteService writes;
+  private final FanOut fanOut;
+  private final Authenticator authenticator;
+  private final SyncMetrics metrics;
+  private final Limits limits;
+  private final long pingIntervalMillis;
+  private final Set<Connection> connections = new LinkedHashSet<>();
+
+  GatewayContext(Store store, WriteService writes, FanOut fanOut, Authenticator authenticator,
+      SyncMetrics metrics, Limits limits, long pingIntervalMillis) {
+    this.store = store;
+    this.writes = writes;
+    this.fanOut = fanOut;
+    this.authenticator = authenticator;
+    this.metrics = metrics;
+    this.limits = limits;
+    this.pingIntervalMillis = pingIntervalMillis;
+  }
+
+  Store store() {
+    return store;
+  }
+
+  WriteService writes() {
+    return writes;
+  }
+
+  FanOut fanOut() {
+    return fanOut;
+  }
+
+  Authenticator authenticator() {
+    return authenticator;
+  }
+
+  SyncMetrics metrics() {
+    return metrics;
+  }
+
+  Limits limits() {
+    return limits;
+  }
+
+  long pingIntervalMillis() {
+    return pingIntervalMillis;
+  }
+
+  /** Open connections of this instance, for draining. */
+  public Set<Connection> connections() {
+    return connections;
+  }
+}

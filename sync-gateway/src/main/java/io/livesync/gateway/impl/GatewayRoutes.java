@@ -1,0 +1,188 @@
+package io.livesync.gateway.impl;
+
+import io.livesync.core.bus.SyncBus;
+import io.livesync.core.config.SyncConfig;
+import io.livesync.core.metrics.SyncMetrics;
+import io.livesync.core.spi.Store;
+import io.livesync.gateway.Readiness;
+import io.livesync.gateway.auth.Authenticator;
+import io.livesync.gateway.auth.Principal;
+import io.livesync.protocol.ErrorCode;
+import io.livesync.protocol.ErrorInfo;
+import io.livesync.protocol.Hlc;
+import io.livesync.protocol.SyncException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds one gateway instance's router: the WebSocket upgrade (Origin check, then the token,
+ * then the upgrade), the HTTP API behind authentication, health, metrics, the optional demo.
+ */
+public final class GatewayRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayRoutes.class);
+
+  private final Vertx vertx;
+  private final Context context;
+  private final SyncConfig config;
+  private final Store store;
+  private final SyncBus bus;
+  private final Authenticator authenticator;
+  private final SyncMetrics metrics;
+  private final Readiness readiness;
+  private final GatewayContext gw;
+  private final Router router;
+
+  public GatewayRoutes(Vertx vertx, Context context, SyncConfig config, Store store, SyncBus bus,
+      Authenticator authenticator, SyncMetrics metrics, Hlc clock, Readiness readiness) {
+    this.vertx = vertx;
+    this.context = context;
+    this.config = config;
+    this.store = store;
+    this.bus = bus;
+    this.authenticator = authenticator;
+    this.metrics = metrics;
+    this.readiness = readiness;
+    WriteService writes = new WriteService(bus, clock, config.limits(), metrics);
+    this.gw = new GatewayContext(store, writes, new FanOut(bus, context), authenticator, metrics,
+        config.limits(), config.websocket().pingIntervalMillis());
+    this.router = build();
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  public GatewayContext gatewayContext() {
+    return gw;
+  }
+
+  private Router build() {
+    Router r = Router.router(vertx);
+    r.get("/health/live").handler(ctx -> ctx.response()
+        .putHeader("content-type", "application/json").end("{\"status\":\"UP\"}"));
+    r.get("/health/ready").handler(this::ready);
+    r.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape()));
+    r.get("/v1/ws").handler(this::upgrade);
+    r.route("/v1/*").handler(this::authenticateHttp);
+    new HttpApi(gw).mount(r);
+    if (config.server().demo()) {
+      r.route("/lib/*").handler(StaticHandler.create("client-js").setCachingEnabled(false));
+      r.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    }
+    r.route().last().handler(ctx -> ctx.fail(new SyncException(ErrorCode.NOT_FOUND,
+        "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
+    r.route().failureHandler(this::failure);
+    return r;
+  }
+
+  private void ready(RoutingContext ctx) {
+    if (readiness.draining()) {
+      ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
+          .end("{\"status\":\"DRAINING\"}");
+      return;
+    }
+    OnContext.hop(context, Future.all(store.ping(), bus.ping())).onComplete(ar ->
+        ctx.response().setStatusCode(ar.succeeded() ? 200 : 503)
+            .putHeader("content-type", "application/json")
+            .end(ar.succeeded() ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}"));
+  }
+
+  private void upgrade(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    if (readiness.draining()) {
+      ctx.fail(new SyncException(ErrorCode.UNAVAILABLE,
+          "this gateway is shutting down; connect to another"));
+      return;
+    }
+    if (!req.canUpgradeToWebSocket()) {
+      ctx.fail(SyncException.badRequest("this endpoint needs a WebSocket upgrade"));
+      return;
+    }
+    String origin = req.getHeader("Origin");
+    List<String> allowed = config.websocket().allowedOrigins();
+    if (origin != null && !allowed.isEmpty() && !allowed.contains(origin)) {
+      ctx.fail(new SyncException(ErrorCode.FORBIDDEN, "origin not allowed"));
+      return;
+    }
+    String token = token(req);
+    if (token == null && !authenticator.anonymousAllowed()) {
+      ctx.fail(new SyncException(ErrorCode.UNAUTHORIZED,
+          "a token is required: Authorization: Bearer <jwt> or ?access_token=<jwt>"));
+      return;
+    }
+    req.pause();
+    OnContext.hop(context, authenticator.authenticate(token)).onComplete(ar -> {
+      if (ar.failed()) {
+        req.resume();
+        ctx.fail(ar.cause());
+        return;
+      }
+      Principal principal = ar.result();
+      req.toWebSocket().onSuccess(ws -> new Connection(ws, context, gw, principal).start())
+          .onFailure(err -> LOG.debug("WebSocket upgrade failed: {}", err.toString()));
+    });
+  }
+
+  private void authenticateHttp(RoutingContext ctx) {
+    String token = token(ctx.request());
+    if (token == null && !authenticator.anonymousAllowed()) {
+      ctx.fail(new SyncException(ErrorCode.UNAUTHORIZED,
+          "a token is required: Authorization: Bearer <jwt>"));
+      return;
+    }
+    OnContext.hop(context, authenticator.authenticate(token)).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+      } else {
+        ctx.put(HttpApi.PRINCIPAL, ar.result());
+        ctx.next();
+      }
+    });
+  }
+
+  /** The bearer token of a request: the Authorization header, else access_token or token. */
+  static String token(HttpServerRequest req) {
+    String header = req.getHeader("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String t = header.substring(7).trim();
+      return t.isEmpty() ? null : t;
+    }
+    String q = req.getParam("access_token");
+    if (q == null) {
+      q = req.getParam("token");
+    }
+    return q == null || q.isEmpty() ? null : q;
+  }
+
+  private void failure(RoutingContext ctx) {
+    Throwable err = ctx.failure();
+    SyncException se;
+    if (err instanceof SyncException s) {
+      se = s;
+    } else if (ctx.statusCode() == 413) {
+      se = SyncException.tooLarge("the request body is larger than "
+          + config.limits().maxHttpBodyBytes() + " bytes");
+    } else if (ctx.statusCode() == 404) {
+      se = new SyncException(ErrorCode.NOT_FOUND, "not found");
+    } else if (ctx.statusCode() == 400) {
+      se = SyncException.badRequest("bad request");
+    } else if (ctx.statusCode() == 405) {
+      se = SyncException.badRequest("method not allowed");
+    } else {
+      LOG.error("unexpected failure on {} {}", ctx.request().method(), ctx.request().path(),
+          err);
+      se = new SyncException(ErrorCode.INTERNAL, "internal error");
+    }
+    HttpApi.error(ctx, new ErrorInfo(se.code(), se.getMessage(), null, null));
+  }
+}
