@@ -17,6 +17,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.util.List;
 import org.slf4j.Logger;
@@ -73,6 +74,8 @@ public final class GatewayRoutes {
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
         .end(metrics.scrape()));
     r.get("/v1/ws").handler(this::upgrade);
+    r.route("/v1/*").handler(BodyHandler.create(false)
+        .setBodyLimit(config.limits().maxHttpBodyBytes()));
     r.route("/v1/*").handler(this::authenticateHttp);
     new HttpApi(gw).mount(r);
     if (config.server().demo()) {

@@ -22,7 +22,6 @@ import io.livesync.protocol.WriteStatus;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -41,16 +40,15 @@ final class HttpApi {
     this.gw = gw;
   }
 
+  /** Mounts the API; the body must already be read (a {@code BodyHandler} earlier). */
   void mount(Router router) {
-    BodyHandler body = BodyHandler.create(false)
-        .setBodyLimit(gw.limits().maxHttpBodyBytes());
-    router.post("/v1/sync/push").handler(body).handler(this::push);
+    router.post("/v1/sync/push").handler(this::push);
     router.get("/v1/sync/pull").handler(this::pull);
     router.get("/v1/collections/:collection/records").handler(this::list);
     router.get("/v1/collections/:collection/records/:id").handler(this::getRecord);
-    router.put("/v1/collections/:collection/records/:id").handler(body).handler(
+    router.put("/v1/collections/:collection/records/:id").handler(
         ctx -> restWrite(ctx, Op.INSERT));
-    router.patch("/v1/collections/:collection/records/:id").handler(body).handler(
+    router.patch("/v1/collections/:collection/records/:id").handler(
         ctx -> restWrite(ctx, Op.UPDATE));
     router.delete("/v1/collections/:collection/records/:id").handler(
         ctx -> restWrite(ctx, Op.DELETE));
