@@ -5,6 +5,8 @@
  *
  * <p>Threading: the resolvers are pure functions (no I/O, no clock, no shared mutable state),
  * called on the worker event loop; they never block. They never modify the {@code ObjectNode}s
- * they are given and return fresh ones. A {@code Resolvers} registry is immutable once built.
+ * they are given; a resolution may share (unmodified) JSON values with its inputs and between
+ * its {@code data} and {@code changeData}, so neither may be mutated afterwards. A {@code
+ * Resolvers} registry is immutable once built.
  */
 package io.livesync.worker.resolve;
