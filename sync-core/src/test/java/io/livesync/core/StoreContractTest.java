@@ -25,6 +25,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -442,10 +443,16 @@ public abstract class StoreContractTest {
 
   @Test
   void closeFinishesPendingWritesThenRefuses() throws Exception {
-    List<Future<List<CommitResult>>> pending = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      pending.add(store.commit(List.of(insert("todos", "r" + i, doc("i", i)))));
-    }
+    // Writes queued from one event loop (as a worker verticle does), close from another thread.
+    CompletableFuture<List<Future<List<CommitResult>>>> queued = new CompletableFuture<>();
+    vertx.runOnContext(v -> {
+      List<Future<List<CommitResult>>> writes = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        writes.add(store.commit(List.of(insert("todos", "r" + i, doc("i", i)))));
+      }
+      queued.complete(writes);
+    });
+    List<Future<List<CommitResult>>> pending = queued.get(AWAIT_SECONDS, TimeUnit.SECONDS);
     Future<Void> closed = store.close();
     for (Future<List<CommitResult>> f : pending) {
       assertThat(await(f).get(0).kind()).isEqualTo(Kind.COMMITTED);

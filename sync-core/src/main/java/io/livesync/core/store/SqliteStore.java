@@ -99,7 +99,7 @@ public final class SqliteStore implements Store {
         SqliteSchema.closeQuietly(writerConn, e);
         throw e;
       }
-    }, true).recover(e -> Future.join(writerPool.close(), readerPool.close()).transform(
+    }, false).recover(e -> Future.join(writerPool.close(), readerPool.close()).transform(
         ignored -> Future.failedFuture(new SyncException(ErrorCode.UNAVAILABLE,
             "cannot open the SQLite store at " + file + ": " + e.getMessage()
                 + "; check that the directory is writable and not used by another server", e))));
@@ -207,7 +207,7 @@ public final class SqliteStore implements Store {
             throw failure;
           }
           return (Void) null;
-        }, true).eventually(() -> Future.join(writerPool.close(), readerPool.close()))
+        }, false).eventually(() -> Future.join(writerPool.close(), readerPool.close()))
             .recover(e -> Future.failedFuture(failure("close", e)));
       }
       return closing;
@@ -236,15 +236,17 @@ public final class SqliteStore implements Store {
       return Future.failedFuture(closed());
     }
     try {
+      // Unordered on purpose: the pool is one thread with a FIFO queue, so tasks already run in
+      // submission order across all callers; per-context ordering would add nothing.
       return writerPool.executeBlocking(() -> {
         try {
           return work.call();
         } catch (Exception e) {
           throw failure(what, e);
         }
-      }, true);
+      }, false);
     } catch (RuntimeException e) {
-      return Future.failedFuture(failure(what, e));
+      return Future.failedFuture(closed()); // the worker pool was closed under us
     }
   }
 
@@ -268,7 +270,7 @@ public final class SqliteStore implements Store {
         }
       }, false);
     } catch (RuntimeException e) {
-      return Future.failedFuture(failure(what, e));
+      return Future.failedFuture(closed()); // the worker pool was closed under us
     }
   }
 
@@ -281,7 +283,7 @@ public final class SqliteStore implements Store {
     if (e instanceof SyncException se) {
       return se;
     }
-    if (e instanceof SQLException || e instanceof IllegalStateException) {
+    if (e instanceof SQLException) {
       return new SyncException(ErrorCode.UNAVAILABLE, "the SQLite store at " + file
           + " could not " + what + " (" + e.getMessage() + "); nothing was changed, retry later",
           e);
