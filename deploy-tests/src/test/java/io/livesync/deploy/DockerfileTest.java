@@ -1,0 +1,130 @@
+package io.livesync.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.livesync.core.config.ConfigLoader;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The image recipe against the build and the server: no Docker engine exists on these machines,
+ * so everything the image relies on is checked here instead.
+ */
+@Timeout(30)
+class DockerfileTest {
+
+  static final DockerfileModel DOCKERFILE = new DockerfileModel(Repo.read("Dockerfile"));
+  static final String JAR_IN_IMAGE = "/app/sync-server.jar";
+
+  @Test
+  void buildsWithMavenAndRunsOnAJre17() {
+    DockerfileModel.Stage build = DOCKERFILE.stage("build");
+    assertThat(build.image()).startsWith("maven:3.9-eclipse-temurin-17");
+    String run = build.last("RUN").args();
+    assertThat(run).contains("mvn").contains(" package").contains("-DskipTests").contains("-B");
+    if (run.contains("-pl ")) {
+      String module = run.replaceAll(".*-pl\\s+(\\S+).*", "$1");
+      assertThat(Repo.reactorModules()).as("the module built with -pl").contains(module);
+    }
+    assertThat(DOCKERFILE.runtime().image()).isEqualTo("eclipse-temurin:17-jre");
+  }
+
+  @Test
+  void copiesTheJarTheServerModuleBuilds() {
+    String jar = Repo.serverJarFileName();
+    DockerfileModel.Stage build = DOCKERFILE.stage("build");
+    String expectedSource = build.workdir().replaceAll("/$", "") + "/sync-server/target/" + jar;
+
+    List<DockerfileModel.Instruction> copies = DOCKERFILE.runtime().all("COPY").stream()
+        .filter(c -> "build".equals(DockerfileModel.flags(c).get("from"))).toList();
+    assertThat(copies).as("one COPY --from=build into the runtime stage").hasSize(1);
+    List<String> operands = DockerfileModel.operands(copies.get(0));
+    assertThat(operands).as("COPY --from=build <jar> " + JAR_IN_IMAGE
+            + "; the build writes sync-server/target/" + jar
+            + " (sync-server/pom.xml <build><finalName>, else artifactId-version)")
+        .containsExactly(expectedSource, JAR_IN_IMAGE);
+  }
+
+  @Test
+  void entrypointRunsTheJarAsPid1WithContainerAwareMemory() {
+    List<String> entrypoint = DockerfileModel.execForm(DOCKERFILE.runtime().last("ENTRYPOINT"));
+    assertThat(entrypoint.get(0)).isEqualTo("java");
+    assertThat(entrypoint).contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError");
+    assertThat(entrypoint.subList(entrypoint.size() - 2, entrypoint.size()))
+        .containsExactly("-jar", JAR_IN_IMAGE);
+    assertThat(DOCKERFILE.runtime().all("CMD")).as("no CMD overriding the role").isEmpty();
+  }
+
+  @Test
+  void runsAsTheNonRootUserTheManifestsExpect() {
+    assertThat(imageUid()).isNotZero().isEqualTo(10001);
+  }
+
+  @Test
+  void exposesTheServersDefaultPortAndListensOnAllInterfaces() {
+    String expose = DOCKERFILE.runtime().last("EXPOSE").args().replace("/tcp", "").strip();
+    assertThat(Integer.parseInt(expose)).isEqualTo(Repo.serverDefaults().port());
+    Map<String, String> env = DOCKERFILE.runtime().env();
+    assertThat(env).containsEntry("SYNC_BIND", "0.0.0.0");
+    if (env.containsKey("SYNC_PORT")) {
+      assertThat(env.get("SYNC_PORT")).isEqualTo(expose);
+    }
+  }
+
+  @Test
+  void everySyncVariableOfTheImageIsOneTheServerReads() {
+    assertThat(DOCKERFILE.runtime().env().keySet().stream()
+            .filter(k -> k.startsWith("SYNC_")).toList())
+        .isNotEmpty()
+        .allSatisfy(k -> assertThat(ConfigLoader.ENV).as("ConfigLoader.ENV").containsKey(k));
+  }
+
+  @Test
+  void writablePathsAreVolumesSoTheRootFilesystemCanBeReadOnly() {
+    List<String> volumes = DockerfileModel.paths(DOCKERFILE.runtime().last("VOLUME"));
+    assertThat(volumes).contains(imageTmpDir(), imageDataDir());
+  }
+
+  @Test
+  void dockerignoreKeepsEveryReactorModule() {
+    List<PathMatcher> ignored = Repo.read(".dockerignore").lines().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#") && !l.startsWith("!"))
+        .map(l -> FileSystems.getDefault().getPathMatcher("glob:" + l.replaceAll("/$", "")))
+        .toList();
+    List<String> modules = Repo.reactorModules();
+    assertThat(modules).isNotEmpty();
+    for (String module : modules) {
+      for (String p : List.of(module, module + "/pom.xml", module + "/src")) {
+        assertThat(ignored).as(".dockerignore must keep %s (Maven reads every module)", p)
+            .noneMatch(m -> m.matches(Path.of(p)));
+      }
+    }
+  }
+
+  static int imageUid() {
+    String user = DOCKERFILE.runtime().last("USER").args().split(":")[0];
+    try {
+      return Integer.parseInt(user);
+    } catch (NumberFormatException e) {
+      throw new AssertionError("USER must be numeric so runAsNonRoot can verify it, was " + user);
+    }
+  }
+
+  /** -Djava.io.tmpdir of the entrypoint. */
+  static String imageTmpDir() {
+    return DockerfileModel.execForm(DOCKERFILE.runtime().last("ENTRYPOINT")).stream()
+        .filter(a -> a.startsWith("-Djava.io.tmpdir=")).map(a -> a.substring(17)).findFirst()
+        .orElseThrow(() -> new AssertionError("the entrypoint must set -Djava.io.tmpdir"));
+  }
+
+  static String imageDataDir() {
+    String dir = DOCKERFILE.runtime().env().get("SYNC_DATA_DIR");
+    assertThat(dir).as("ENV SYNC_DATA_DIR in the image").isNotBlank();
+    return dir;
+  }
+}
