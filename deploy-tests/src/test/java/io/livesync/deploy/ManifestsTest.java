@@ -497,6 +497,8 @@ class ManifestsTest {
               });
             });
         assertThat(rules).as("Prometheus scrapes workers").isNotEmpty();
+        assertThat(r.workloads()).as("no pod of the deployment reaches a worker")
+            .noneMatch(source -> allowsFromSameNamespace(rules, source));
       } else {
         assertThat(fromOutside).as("%s is not reachable from outside", w.name()).isFalse();
       }
