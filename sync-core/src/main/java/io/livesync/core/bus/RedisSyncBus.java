@@ -1,0 +1,243 @@
+package io.livesync.core.bus;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livesync.core.spi.Store;
+import io.livesync.core.store.RedisLink;
+import io.livesync.core.store.RedisScript;
+import io.livesync.protocol.Change;
+import io.livesync.protocol.Codec;
+import io.livesync.protocol.ErrorCode;
+import io.livesync.protocol.Json;
+import io.livesync.protocol.SyncException;
+import io.livesync.protocol.Write;
+import io.livesync.protocol.WriteResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bus across processes, through Redis.
+ *
+ * <ul>
+ *   <li><b>Writes</b>: {@link #submit} XADDs the write to the stream {@value #WRITES} with this
+ *       process's id and a request id; workers read it through the consumer group {@value
+ *       #GROUP} ({@link RedisWriteConsumer}), and the answer comes back on the pub/sub channel
+ *       {@code ls:replies:<processId>}. No answer within {@code writeTimeoutMillis} (a lost
+ *       reply, no worker) fails the submit with {@code unavailable}; the write may still be
+ *       applied, and its retry with the same opId gets the original ack.
+ *   <li><b>Changes</b>: {@link #subscribe} SUBSCRIBEs (once per collection per process) to the
+ *       channel the commit script publishes on; {@link RedisChangeFeed} delivers in seq order
+ *       and repairs lost messages from the store.
+ *   <li>{@link #publish} does nothing: {@code RedisStore}'s commit script already published each
+ *       change atomically with its commit, so a worker that dies right after committing loses
+ *       no change.
+ * </ul>
+ *
+ * <p>One instance per process, shared by its gateway and worker verticles. State lives on a
+ * context of its own; every method may be called from any thread.
+ */
+public final class RedisSyncBus implements SyncBus {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisSyncBus.class);
+
+  /** The stream of submitted writes. */
+  public static final String WRITES = "ls:writes";
+  /** The workers' consumer group. */
+  public static final String GROUP = "workers";
+
+  private final ContextInternal ctx;
+  private final RedisLink link;
+  private final RedisBusOptions options;
+  private final RedisSubscriber subscriber;
+  private final RedisChangeFeed feed;
+  private final Map<String, Pending> pending = new HashMap<>();
+  private final List<RedisWriteConsumer> consumers = new ArrayList<>();
+  private long nextRequest;
+  private boolean closed;
+
+  private record Pending(Promise<WriteResult> promise, long timer) {
+  }
+
+  private RedisSyncBus(ContextInternal ctx, RedisLink link, Store store,
+      RedisBusOptions options) {
+    this.ctx = ctx;
+    this.link = link;
+    this.options = options;
+    this.subscriber = new RedisSubscriber(ctx, link, new RedisSubscriber.Listener() {
+      @Override
+      public void message(String channel, String payload) {
+        onMessage(channel, payload);
+      }
+
+      @Override
+      public void reconnected() {
+        feed.reconnected();
+      }
+    });
+    this.feed = new RedisChangeFeed(ctx, subscriber, store, options.pollIntervalMillis());
+  }
+
+  /**
+   * Connects and subscribes to this process's reply channel. {@code store} is where lost changes
+   * are read back from (a {@code RedisStore} on the same Redis).
+   */
+  public static Future<RedisSyncBus> connect(Vertx vertx, String redisUrl, Store store,
+      RedisBusOptions options) {
+    ContextInternal ctx = ((VertxInternal) vertx).createEventLoopContext();
+    RedisLink link = RedisLink.create(vertx, redisUrl, List.<RedisScript>of(),
+        options.writeTimeoutMillis());
+    RedisSyncBus bus = new RedisSyncBus(ctx, link, store, options);
+    return bus.onContext(() -> bus.subscriber.subscribe(replyChannel(options.processId())))
+        .map(bus)
+        .onFailure(err -> bus.close());
+  }
+
+  /** The channel workers answer this gateway's writes on. */
+  public static String replyChannel(String processId) {
+    return "ls:replies:" + processId;
+  }
+
+  public RedisBusOptions options() {
+    return options;
+  }
+
+  @Override
+  public Future<WriteResult> submit(Write write) {
+    return onContext(() -> {
+      if (closed) {
+        return Future.failedFuture(unavailable("the bus is closed"));
+      }
+      String requestId = Long.toString(++nextRequest);
+      Promise<WriteResult> promise = ctx.promise();
+      long timer = ctx.setTimer(options.writeTimeoutMillis(), t -> {
+        Pending p = pending.remove(requestId);
+        if (p != null) {
+          p.promise().tryFail(unavailable("no worker answered in time"));
+        }
+      });
+      pending.put(requestId, new Pending(promise, timer));
+      link.send(Request.cmd(Command.XADD).arg(WRITES).arg("*")
+              .arg("w").arg(Json.write(Codec.writeNode(write)))
+              .arg("r").arg(options.processId())
+              .arg("q").arg(requestId))
+          .onFailure(err -> ctx.runOnContext(v -> {
+            Pending p = pending.remove(requestId);
+            if (p != null) {
+              ctx.owner().cancelTimer(p.timer());
+              p.promise().tryFail(link.unavailable(err));
+            }
+          }));
+      return promise.future();
+    });
+  }
+
+  @Override
+  public Future<Subscription> subscribe(String collection, Handler<Change> handler) {
+    Context caller = Vertx.currentContext();
+    Context target = caller != null ? caller : ctx;
+    return onContext(() -> closed ? Future.failedFuture(unavailable("the bus is closed"))
+        : feed.subscribe(collection, handler, target));
+  }
+
+  @Override
+  public Future<Void> consumeWrites(Handler<IncomingWrite> handler) {
+    Context caller = Vertx.currentContext();
+    Context target = caller != null ? caller : ctx;
+    return onContext(() -> {
+      RedisWriteConsumer consumer = new RedisWriteConsumer(ctx, link, options, handler, target);
+      consumers.add(consumer);
+      return consumer.start().onFailure(err -> consumers.remove(consumer));
+    });
+  }
+
+  /** Nothing to do: the commit script published every change atomically with its commit. */
+  @Override
+  public Future<Void> publish(List<Change> changes) {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return link.send(Request.cmd(Command.PING)).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return onContext(() -> {
+      closed = true;
+      consumers.forEach(RedisWriteConsumer::stop);
+      consumers.clear();
+      feed.close();
+      subscriber.close();
+      for (Pending p : pending.values()) {
+        ctx.owner().cancelTimer(p.timer());
+        p.promise().tryFail(unavailable("the bus was closed before a worker answered"));
+      }
+      pending.clear();
+      return link.close();
+    });
+  }
+
+  private void onMessage(String channel, String payload) {
+    if (channel.equals(replyChannel(options.processId()))) {
+      onReply(payload);
+    } else {
+      feed.message(channel, payload);
+    }
+  }
+
+  private void onReply(String payload) {
+    String requestId;
+    WriteResult result;
+    try {
+      ObjectNode o = Json.parseObject(payload);
+      requestId = o.path("q").asText();
+      result = Codec.decodeResult(o.get("result"));
+    } catch (RuntimeException e) {
+      LOG.warn("undecodable reply from a worker: {}", e.toString());
+      return;
+    }
+    Pending p = pending.remove(requestId);
+    if (p != null) {
+      ctx.owner().cancelTimer(p.timer());
+      p.promise().tryComplete(result);
+    }
+  }
+
+  /** {@code {"q": requestId, "result": ack | {"error": error}}}. */
+  static String encodeReply(String requestId, WriteResult result) {
+    ObjectNode o = Json.object().put("q", requestId);
+    if (result.isAck()) {
+      o.set("result", Codec.ackNode(result.ack()));
+    } else {
+      o.putObject("result").set("error", Codec.errorNode(result.error()));
+    }
+    return Json.write(o);
+  }
+
+  private static SyncException unavailable(String why) {
+    return new SyncException(ErrorCode.UNAVAILABLE,
+        why + "; the write may not have been applied: retry it with the same opId");
+  }
+
+  private <T> Future<T> onContext(Supplier<Future<T>> action) {
+    if (Vertx.currentContext() == ctx) {
+      return action.get();
+    }
+    Promise<T> promise = ctx.promise();
+    ctx.runOnContext(v -> action.get().onComplete(promise));
+    return promise.future();
+  }
+}

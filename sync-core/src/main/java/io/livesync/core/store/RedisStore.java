@@ -1,0 +1,317 @@
+package io.livesync.core.store;
+
+import io.livesync.core.spi.ChangesPage;
+import io.livesync.core.spi.CollectionInfo;
+import io.livesync.core.spi.CommitResult;
+import io.livesync.core.spi.Mutation;
+import io.livesync.core.spi.OpRecord;
+import io.livesync.core.spi.RecordsPage;
+import io.livesync.core.spi.Store;
+import io.livesync.core.spi.StoredRecord;
+import io.livesync.protocol.Ack;
+import io.livesync.protocol.Change;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The cluster store: records, histories and opId outcomes in Redis ({@link RedisKeys} has the
+ * layout). Each mutation is one Lua script ({@code commit.lua}) that dedupes the opId, checks the
+ * version (compare-and-set), stores the record, takes the collection's next seq (INCR), updates
+ * the indexes, remembers the outcome and PUBLISHes the change, all atomically; so this store
+ * also publishes, and {@code RedisSyncBus.publish} has nothing left to do.
+ *
+ * <p>Durability is Redis's: an acknowledged commit survives a Redis crash only with {@code
+ * appendonly yes} and {@code appendfsync always}, and eviction must be off ({@code
+ * maxmemory-policy noeviction}). A Redis that lost its data gets new epochs, so clients reset
+ * rather than receive a wrong tail.
+ *
+ * <p>opIds: the outcome lives in the collection's slot ({@code ls:{c}:op:<opId>}), checked inside
+ * the script; a second key {@code ls:opref:<opId>} names the collection that owns the opId, so
+ * {@link #findOp} works without a collection and an opId re-used for another collection is
+ * answered {@code DUPLICATE} with that collection's outcome (whose fingerprint differs, which
+ * the worker answers with {@code bad_request}). The claim is made before the script runs; two
+ * writes racing with the same opId to two collections in the same instant could both apply.
+ * Outcomes expire by TTL after {@code opRetentionMillis}; {@link #purgeOps} forgets earlier ones.
+ *
+ * <p>All failures to reach Redis fail the future with {@code unavailable}; the link reconnects
+ * by itself. Thread-safe; futures complete on the Redis connection's context.
+ */
+public final class RedisStore implements Store {
+  static final RedisScript COMMIT = RedisScript.load("commit");
+  static final RedisScript COLLECTION = RedisScript.load("collection");
+  static final RedisScript CHANGES = RedisScript.load("changes");
+  static final RedisScript LIST = RedisScript.load("list");
+  static final RedisScript PURGE_TOMBSTONES = RedisScript.load("purge_tombstones");
+  static final RedisScript PURGE_OPS = RedisScript.load("purge_ops");
+  static final List<RedisScript> SCRIPTS =
+      List.of(COMMIT, COLLECTION, CHANGES, LIST, PURGE_TOMBSTONES, PURGE_OPS);
+
+  /** How long one Redis command may take before the store reports {@code unavailable}. */
+  public static final long REQUEST_TIMEOUT_MILLIS = 5_000;
+  private static final int PURGE_BATCH = 500;
+  private static final int PURGE_MAX_ROUNDS = 10_000;
+
+  private final RedisLink link;
+  private final long opRetentionMillis;
+
+  RedisStore(RedisLink link, long opRetentionMillis) {
+    this.link = link;
+    this.opRetentionMillis = opRetentionMillis;
+  }
+
+  /**
+   * Connects to Redis and loads the scripts; fails with {@code unavailable} when Redis cannot be
+   * reached now (later outages are survived).
+   *
+   * @param opRetentionMillis how long opId outcomes are kept (their TTL)
+   */
+  public static Future<RedisStore> connect(Vertx vertx, String redisUrl, long opRetentionMillis) {
+    RedisLink link = RedisLink.create(vertx, redisUrl, SCRIPTS, REQUEST_TIMEOUT_MILLIS);
+    RedisStore store = new RedisStore(link, opRetentionMillis);
+    return store.ping().map(store).onFailure(err -> link.close());
+  }
+
+  @Override
+  public Future<CollectionInfo> collection(String name) {
+    Future<Response> registered =
+        link.send(Request.cmd(Command.SADD).arg(RedisKeys.COLLECTIONS).arg(name));
+    Future<Response> markers = link.eval(COLLECTION,
+        List.of(RedisKeys.meta(name), RedisKeys.seq(name)), List.of(newEpoch()));
+    return Future.all(registered, markers).map(v -> {
+      Response r = markers.result();
+      return new CollectionInfo(name, r.get(0).toString(), num(r.get(1)), num(r.get(2)));
+    });
+  }
+
+  @Override
+  public Future<StoredRecord> get(String collection, String id) {
+    return link.send(Request.cmd(Command.HMGET).arg(RedisKeys.record(collection, id))
+        .arg("s").arg("j")).map(r -> r.get(1) == null ? null
+            : RedisCodec.record(collection, id, num(r.get(0)), r.get(1).toString()));
+  }
+
+  @Override
+  public Future<OpRecord> findOp(String opId) {
+    return link.send(Request.cmd(Command.GET).arg(RedisKeys.opRef(opId)))
+        .compose(owner -> owner == null ? Future.succeededFuture(null)
+            : opIn(owner.toString(), opId));
+  }
+
+  private Future<OpRecord> opIn(String collection, String opId) {
+    return link.send(Request.cmd(Command.HMGET).arg(RedisKeys.op(collection, opId))
+        .arg("f").arg("a").arg("c").arg("s")).map(r -> r.get(0) == null ? null
+            : RedisCodec.op(opId, r.get(0).toString(), r.get(1).toString(), str(r.get(2), "0"),
+                str(r.get(3), "")));
+  }
+
+  /**
+   * Two round trips whatever the list's length: first every opId is claimed for its collection
+   * (and every collection registered), then every mutation's script is sent without waiting for
+   * the previous one; one connection keeps them in list order.
+   */
+  @Override
+  public Future<List<CommitResult>> commit(List<Mutation> mutations) {
+    if (mutations.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    Set<String> collections = new LinkedHashSet<>();
+    Map<String, Future<Response>> owners = new HashMap<>();
+    List<Future<?>> claims = new ArrayList<>();
+    for (Mutation m : mutations) {
+      if (collections.add(m.collection())) {
+        claims.add(link.send(Request.cmd(Command.SADD).arg(RedisKeys.COLLECTIONS)
+            .arg(m.collection())));
+      }
+      if (!owners.containsKey(m.opId())) {
+        claims.add(link.send(Request.cmd(Command.SET).arg(RedisKeys.opRef(m.opId()))
+            .arg(m.collection()).arg("NX").arg("PX").arg(opRetentionMillis)));
+        Future<Response> owner = link.send(Request.cmd(Command.GET)
+            .arg(RedisKeys.opRef(m.opId())));
+        owners.put(m.opId(), owner);
+        claims.add(owner);
+      }
+    }
+    return Future.all(claims).compose(v -> {
+      long now = System.currentTimeMillis();
+      List<Future<CommitResult>> results = new ArrayList<>(mutations.size());
+      for (Mutation m : mutations) {
+        Response owner = owners.get(m.opId()).result();
+        if (owner != null && !owner.toString().equals(m.collection())) {
+          results.add(foreignOp(m, owner.toString()));
+        } else {
+          results.add(link.eval(COMMIT, commitKeys(m), commitArgs(m, now))
+              .map(r -> commitResult(m, r)));
+        }
+      }
+      return Future.all(results).map(all -> {
+        List<CommitResult> out = new ArrayList<>(results.size());
+        results.forEach(f -> out.add(f.result()));
+        return out;
+      });
+    });
+  }
+
+  private static List<String> commitKeys(Mutation m) {
+    String c = m.collection();
+    String id = m.ack().id();
+    return List.of(RedisKeys.record(c, id), RedisKeys.seq(c), RedisKeys.index(c),
+        RedisKeys.live(c), RedisKeys.tombstones(c), RedisKeys.meta(c), RedisKeys.op(c, m.opId()),
+        RedisKeys.ops(c));
+  }
+
+  private List<String> commitArgs(Mutation m, long now) {
+    StoredRecord next = m.next();
+    boolean changes = next != null;
+    return List.of(m.opId(), m.fingerprint(), Long.toString(m.expectedVersion()),
+        changes ? "1" : "0", changes ? Long.toString(next.version()) : "",
+        changes && next.deleted() ? "1" : "0", changes ? Long.toString(next.updatedAt()) : "",
+        changes ? RedisCodec.record(next) : "", changes ? RedisCodec.openChange(m.change()) : "",
+        RedisCodec.ack(m.ack()), Long.toString(now), Long.toString(opRetentionMillis),
+        newEpoch(), RedisKeys.changes(m.collection()), m.ack().id());
+  }
+
+  private static CommitResult commitResult(Mutation m, Response r) {
+    switch (r.get(0).toString()) {
+      case "dup":
+        return CommitResult.duplicate(RedisCodec.op(m.opId(), r.get(1).toString(),
+            r.get(2).toString(), r.get(3).toString(), str(r.get(4), "")));
+      case "conflict":
+        return CommitResult.conflict();
+      default:
+        long seq = num(r.get(1));
+        if (m.next() == null) {
+          return CommitResult.committed(m.ack(), null);
+        }
+        Ack ack = RedisCodec.withSeq(m.ack(), seq);
+        Change change = RedisCodec.withSeq(m.change(), seq);
+        return CommitResult.committed(ack, change);
+    }
+  }
+
+  /** The opId belongs to another collection: answer with that collection's outcome. */
+  private Future<CommitResult> foreignOp(Mutation m, String owner) {
+    return opIn(owner, m.opId()).map(known -> CommitResult.duplicate(known != null ? known
+        : new OpRecord(m.opId(), "opId in use by collection " + owner, null, 0)));
+  }
+
+  @Override
+  public Future<ChangesPage> changesSince(String collection, long since, int limit) {
+    List<String> keys = List.of(RedisKeys.index(collection), RedisKeys.meta(collection),
+        RedisKeys.seq(collection));
+    return link.eval(CHANGES, keys, List.of(Long.toString(since),
+            Integer.toString(Math.max(1, limit)), newEpoch(), RedisKeys.recordPrefix(collection)))
+        .map(r -> {
+          CollectionInfo info = new CollectionInfo(collection, r.get(0).toString(),
+              num(r.get(1)), num(r.get(2)));
+          boolean hasMore = num(r.get(3)) == 1;
+          List<StoredRecord> records = records(collection, r, 4);
+          long cursor = hasMore ? records.get(records.size() - 1).seq() : info.seq();
+          return new ChangesPage(records, cursor, hasMore, info);
+        });
+  }
+
+  @Override
+  public Future<RecordsPage> list(String collection, String afterId, int limit) {
+    return link.eval(LIST, List.of(RedisKeys.live(collection)), List.of(
+            afterId == null ? "" : afterId, Integer.toString(Math.max(1, limit)),
+            RedisKeys.recordPrefix(collection)))
+        .map(r -> {
+          List<StoredRecord> records = records(collection, r, 1);
+          boolean hasMore = num(r.get(0)) == 1;
+          return new RecordsPage(records,
+              hasMore ? records.get(records.size() - 1).id() : null);
+        });
+  }
+
+  private static List<StoredRecord> records(String collection, Response r, int from) {
+    List<StoredRecord> out = new ArrayList<>((r.size() - from) / 3);
+    for (int i = from; i + 2 < r.size(); i += 3) {
+      String json = str(r.get(i + 2), "");
+      if (!json.isEmpty()) {
+        out.add(RedisCodec.record(collection, r.get(i).toString(), num(r.get(i + 1)), json));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Future<Long> purgeTombstones(long olderThanMillis) {
+    return forEachCollection(c -> purgeRounds(PURGE_TOMBSTONES,
+        List.of(RedisKeys.tombstones(c), RedisKeys.index(c), RedisKeys.meta(c)),
+        List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
+            RedisKeys.recordPrefix(c)), r -> num(r.get(0)), r -> num(r.get(1)), 0, 0));
+  }
+
+  @Override
+  public Future<Long> purgeOps(long olderThanMillis) {
+    return forEachCollection(c -> purgeRounds(PURGE_OPS, List.of(RedisKeys.ops(c)),
+        List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
+            RedisKeys.opPrefix(c)),
+        r -> {
+          for (int i = 1; i < r.size(); i++) {
+            // an expired claim is harmless; this keeps findOp from naming a purged outcome
+            link.send(Request.cmd(Command.DEL).arg(RedisKeys.opRef(r.get(i).toString())));
+          }
+          return num(r.get(0));
+        }, r -> r.size() - 1L, 0, 0));
+  }
+
+  /** Runs a purge script on one collection until a round examines less than a full batch. */
+  private Future<Long> purgeRounds(RedisScript script, List<String> keys, List<String> args,
+      java.util.function.Function<Response, Long> removed,
+      java.util.function.Function<Response, Long> examined, long total, int round) {
+    return link.eval(script, keys, args).compose(r -> {
+      long sum = total + removed.apply(r);
+      if (examined.apply(r) < PURGE_BATCH || round >= PURGE_MAX_ROUNDS) {
+        return Future.succeededFuture(sum);
+      }
+      return purgeRounds(script, keys, args, removed, examined, sum, round + 1);
+    });
+  }
+
+  private Future<Long> forEachCollection(
+      java.util.function.Function<String, Future<Long>> purge) {
+    return link.send(Request.cmd(Command.SMEMBERS).arg(RedisKeys.COLLECTIONS)).compose(names -> {
+      List<Future<Long>> counts = new ArrayList<>();
+      if (names != null) {
+        for (Response name : names) {
+          counts.add(purge.apply(name.toString()));
+        }
+      }
+      return Future.all(counts).map(v -> counts.stream().mapToLong(Future::result).sum());
+    });
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return link.send(Request.cmd(Command.PING)).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return link.close();
+  }
+
+  /** A fresh epoch, used only if the collection has none yet (HSETNX in the scripts). */
+  private static String newEpoch() {
+    return UUID.randomUUID().toString().replace("-", "");
+  }
+
+  private static long num(Response r) {
+    return r == null ? 0 : Long.parseLong(r.toString());
+  }
+
+  private static String str(Response r, String absent) {
+    return r == null ? absent : r.toString();
+  }
+}
