@@ -96,37 +96,47 @@ public final class SyncServer {
     }
     Hlc clock = new Hlc(config.server().nodeId());
     Authenticator auth = Authenticator.DISABLED;
-    return worker.compose(v -> deployGateway(config, metrics, clock, auth))
-        .compose(first -> {
-          port = first.actualPort();
-          int more = config.server().gatewayInstances() - 1;
-          if (more == 0) {
-            return Future.succeededFuture();
+    SyncConfig config;
+    try {
+      config = withResolvedPort(this.config);
+    } catch (java.io.IOException e) {
+      return Future.failedFuture(e);
+    }
+    List<GatewayVerticle> instances = java.util.Collections.synchronizedList(new ArrayList<>());
+    return worker.compose(v -> vertx.deployVerticle(() -> {
+      GatewayVerticle g = new GatewayVerticle(config, store, bus, auth, metrics, clock, readiness);
+      instances.add(g);
+      return g;
+    }, new DeploymentOptions().setInstances(config.server().gatewayInstances())))
+        .compose(id -> {
+          gatewayDeployments.add(id);
+          port = instances.get(0).actualPort();
+          for (GatewayVerticle g : instances) {
+            if (g.actualPort() != port) {
+              return Future.failedFuture(new IllegalStateException(
+                  "gateway instances bound different ports: " + port + " and "
+                      + g.actualPort()));
+            }
           }
-          SyncConfig samePort = withPort(config, port);
-          return vertx.deployVerticle(() -> new GatewayVerticle(samePort, store, bus, auth,
-                  metrics, clock, readiness), new DeploymentOptions().setInstances(more))
-              .map(id -> {
-                gatewayDeployments.add(id);
-                return null;
-              });
+          return Future.succeededFuture();
         });
   }
 
-  /** The first instance binds the configured port (0 picks one); the others share it. */
-  private Future<GatewayVerticle> deployGateway(SyncConfig config, SyncMetrics metrics, Hlc clock,
-      Authenticator auth) {
-    GatewayVerticle first = new GatewayVerticle(config, store, bus, auth, metrics, clock,
-        readiness);
-    return vertx.deployVerticle(first).map(id -> {
-      gatewayDeployments.add(id);
-      return first;
-    });
-  }
-
-  private static SyncConfig withPort(SyncConfig c, int port) {
+  /**
+   * Vert.x shares one listening socket among instances that listen on the same port, but not
+   * among instances that each ask for port 0: resolve 0 to a free port first.
+   */
+  private static SyncConfig withResolvedPort(SyncConfig c) throws java.io.IOException {
+    if (c.server().port() != 0) {
+      return c;
+    }
+    int free;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getByName(c.server().bind()))) {
+      free = probe.getLocalPort();
+    }
     var s = c.server();
-    return new SyncConfig(new io.livesync.core.config.ServerConfig(s.bind(), port, s.role(),
+    return new SyncConfig(new io.livesync.core.config.ServerConfig(s.bind(), free, s.role(),
         s.gatewayInstances(), s.drainTimeoutMillis(), s.nodeId(), s.demo()), c.store(),
         c.websocket(), c.worker(), c.limits());
   }

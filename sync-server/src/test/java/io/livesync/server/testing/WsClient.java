@@ -31,7 +31,7 @@ public final class WsClient implements AutoCloseable {
   private final List<Boolean> taken = new ArrayList<>();
   private final Promise<Short> closed = Promise.promise();
 
-  private WsClient(WebSocketClient client, WebSocket ws) {
+  private WsClient(WebSocketClient client, io.vertx.core.http.ClientWebSocket ws) {
     this.client = client;
     this.ws = ws;
     ws.textMessageHandler(text -> {
@@ -58,8 +58,10 @@ public final class WsClient implements AutoCloseable {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(16 << 20).setMaxMessageSize(64 << 20));
     try {
-      WebSocket ws = client.connect(options).await(20, TimeUnit.SECONDS);
-      return new WsClient(client, ws);
+      // handlers go on before the handshake, so no early frame (welcome) is missed
+      WsClient c = new WsClient(client, client.webSocket());
+      ((io.vertx.core.http.ClientWebSocket) c.ws).connect(options).await(20, TimeUnit.SECONDS);
+      return c;
     } catch (Exception e) {
       client.close();
       throw e;
