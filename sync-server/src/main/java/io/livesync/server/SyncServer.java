@@ -138,7 +138,7 @@ public final class SyncServer {
     var s = c.server();
     return new SyncConfig(new io.livesync.core.config.ServerConfig(s.bind(), free, s.role(),
         s.gatewayInstances(), s.drainTimeoutMillis(), s.nodeId(), s.demo()), c.store(),
-        c.websocket(), c.worker(), c.limits());
+        c.websocket(), c.worker(), c.limits(), c.auth());
   }
 
   /** The bound HTTP port (0 when this process runs no gateway). */

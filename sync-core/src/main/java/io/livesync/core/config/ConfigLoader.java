@@ -41,6 +41,15 @@ public final class ConfigLoader {
     m.put("SYNC_WS_COMPRESSION", "websocket.compression");
     m.put("SYNC_PING_INTERVAL_MS", "websocket.pingIntervalMillis");
     m.put("SYNC_DEFAULT_STRATEGY", "worker.defaultStrategy");
+    m.put("SYNC_AUTH", "auth.enabled");
+    m.put("SYNC_JWT_SECRET", "auth.jwtSecret");
+    m.put("SYNC_JWT_PUBLIC_KEY", "auth.publicKey");
+    m.put("SYNC_JWT_JWKS", "auth.jwks");
+    m.put("SYNC_JWT_ISSUER", "auth.issuer");
+    m.put("SYNC_JWT_AUDIENCE", "auth.audience");
+    m.put("SYNC_JWT_CLAIM", "auth.claim");
+    m.put("SYNC_JWT_LEEWAY_SECONDS", "auth.leewaySeconds");
+    m.put("SYNC_MAX_CONNECTIONS_PER_USER", "auth.maxConnectionsPerUser");
     return Map.copyOf(m);
   }
 
@@ -152,12 +161,14 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
-    SyncConfig config = new SyncConfig(server, store, ws, worker, limits);
+    AuthConfig auth = AuthRules.bind(new Section(root, "auth"));
+    SyncConfig config = new SyncConfig(server, store, ws, worker, limits, auth);
     validate(config);
     return config;
   }
 
   private static void validate(SyncConfig c) {
+    AuthRules.validate(c.server(), c.auth());
     if (!c.server().role().equals(Role.ALL) && !c.store().clustered()) {
       throw new ConfigException("server.role " + c.server().role().name().toLowerCase(Locale.ROOT)
           + " needs Redis: set SYNC_REDIS_URL (for example redis://127.0.0.1:6379), or run "
@@ -198,6 +209,7 @@ public final class ConfigLoader {
     line(sb, "worker.rules", c.worker().rules());
     line(sb, "worker.maxBatch", c.worker().maxBatch());
     line(sb, "limits", c.limits());
+    line(sb, "auth", c.auth());
     return sb.toString();
   }
 

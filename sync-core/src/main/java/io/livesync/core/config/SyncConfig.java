@@ -7,7 +7,7 @@ import io.livesync.protocol.Limits;
  * ConfigLoader}. Each component takes its own part.
  */
 public record SyncConfig(ServerConfig server, StoreConfig store, WebSocketConfig websocket,
-    WorkerConfig worker, Limits limits) {
+    WorkerConfig worker, Limits limits, AuthConfig auth) {
 
   /** The defaults: embedded mode on 127.0.0.1:8080, data in ./data. */
   public static SyncConfig defaults() {
