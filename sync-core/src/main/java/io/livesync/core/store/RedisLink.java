@@ -168,7 +168,7 @@ public final class RedisLink {
             "the Redis client is closed"));
       }
       if (current != null) {
-        return current;
+        return current.recover(err -> Future.failedFuture(unavailable(err)));
       }
       long now = System.currentTimeMillis();
       if (now < retryAt) {

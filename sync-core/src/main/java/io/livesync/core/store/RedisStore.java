@@ -63,6 +63,7 @@ public final class RedisStore implements Store {
 
   private final RedisLink link;
   private final long opRetentionMillis;
+  private final RedisInFlight inFlight = new RedisInFlight();
 
   RedisStore(RedisLink link, long opRetentionMillis) {
     this.link = link;
@@ -83,28 +84,34 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<CollectionInfo> collection(String name) {
-    Future<Response> registered =
-        link.send(Request.cmd(Command.SADD).arg(RedisKeys.COLLECTIONS).arg(name));
-    Future<Response> markers = link.eval(COLLECTION,
-        List.of(RedisKeys.meta(name), RedisKeys.seq(name)), List.of(newEpoch()));
-    return Future.all(registered, markers).map(v -> {
-      Response r = markers.result();
-      return new CollectionInfo(name, r.get(0).toString(), num(r.get(1)), num(r.get(2)));
+    return inFlight.track(() -> {
+      Future<Response> registered =
+          link.send(Request.cmd(Command.SADD).arg(RedisKeys.COLLECTIONS).arg(name));
+      Future<Response> markers = link.eval(COLLECTION,
+          List.of(RedisKeys.meta(name), RedisKeys.seq(name)), List.of(newEpoch()));
+      return Future.all(registered, markers).map(v -> {
+        Response r = markers.result();
+        return new CollectionInfo(name, r.get(0).toString(), num(r.get(1)), num(r.get(2)));
+      });
     });
   }
 
   @Override
   public Future<StoredRecord> get(String collection, String id) {
-    return link.send(Request.cmd(Command.HMGET).arg(RedisKeys.record(collection, id))
-        .arg("s").arg("j")).map(r -> r.get(1) == null ? null
-            : RedisCodec.record(collection, id, num(r.get(0)), r.get(1).toString()));
+    return inFlight.track(() -> {
+      return link.send(Request.cmd(Command.HMGET).arg(RedisKeys.record(collection, id))
+          .arg("s").arg("j")).map(r -> r.get(1) == null ? null
+              : RedisCodec.record(collection, id, num(r.get(0)), r.get(1).toString()));
+    });
   }
 
   @Override
   public Future<OpRecord> findOp(String opId) {
-    return link.send(Request.cmd(Command.GET).arg(RedisKeys.opRef(opId)))
-        .compose(owner -> owner == null ? Future.succeededFuture(null)
-            : opIn(owner.toString(), opId));
+    return inFlight.track(() -> {
+      return link.send(Request.cmd(Command.GET).arg(RedisKeys.opRef(opId)))
+          .compose(owner -> owner == null ? Future.succeededFuture(null)
+              : opIn(owner.toString(), opId));
+    });
   }
 
   private Future<OpRecord> opIn(String collection, String opId) {
@@ -121,42 +128,44 @@ public final class RedisStore implements Store {
    */
   @Override
   public Future<List<CommitResult>> commit(List<Mutation> mutations) {
-    if (mutations.isEmpty()) {
-      return Future.succeededFuture(List.of());
-    }
-    Set<String> collections = new LinkedHashSet<>();
-    Map<String, Future<Response>> owners = new HashMap<>();
-    List<Future<?>> claims = new ArrayList<>();
-    for (Mutation m : mutations) {
-      if (collections.add(m.collection())) {
-        claims.add(link.send(Request.cmd(Command.SADD).arg(RedisKeys.COLLECTIONS)
-            .arg(m.collection())));
+    return inFlight.track(() -> {
+      if (mutations.isEmpty()) {
+        return Future.succeededFuture(List.of());
       }
-      if (!owners.containsKey(m.opId())) {
-        claims.add(link.send(Request.cmd(Command.SET).arg(RedisKeys.opRef(m.opId()))
-            .arg(m.collection()).arg("NX").arg("PX").arg(opRetentionMillis)));
-        Future<Response> owner = link.send(Request.cmd(Command.GET)
-            .arg(RedisKeys.opRef(m.opId())));
-        owners.put(m.opId(), owner);
-        claims.add(owner);
-      }
-    }
-    return Future.all(claims).compose(v -> {
-      long now = System.currentTimeMillis();
-      List<Future<CommitResult>> results = new ArrayList<>(mutations.size());
+      Set<String> collections = new LinkedHashSet<>();
+      Map<String, Future<Response>> owners = new HashMap<>();
+      List<Future<?>> claims = new ArrayList<>();
       for (Mutation m : mutations) {
-        Response owner = owners.get(m.opId()).result();
-        if (owner != null && !owner.toString().equals(m.collection())) {
-          results.add(foreignOp(m, owner.toString()));
-        } else {
-          results.add(link.eval(COMMIT, commitKeys(m), commitArgs(m, now))
-              .map(r -> commitResult(m, r)));
+        if (collections.add(m.collection())) {
+          claims.add(link.send(Request.cmd(Command.SADD).arg(RedisKeys.COLLECTIONS)
+              .arg(m.collection())));
+        }
+        if (!owners.containsKey(m.opId())) {
+          claims.add(link.send(Request.cmd(Command.SET).arg(RedisKeys.opRef(m.opId()))
+              .arg(m.collection()).arg("NX").arg("PX").arg(opRetentionMillis)));
+          Future<Response> owner = link.send(Request.cmd(Command.GET)
+              .arg(RedisKeys.opRef(m.opId())));
+          owners.put(m.opId(), owner);
+          claims.add(owner);
         }
       }
-      return Future.all(results).map(all -> {
-        List<CommitResult> out = new ArrayList<>(results.size());
-        results.forEach(f -> out.add(f.result()));
-        return out;
+      return Future.all(claims).compose(v -> {
+        long now = System.currentTimeMillis();
+        List<Future<CommitResult>> results = new ArrayList<>(mutations.size());
+        for (Mutation m : mutations) {
+          Response owner = owners.get(m.opId()).result();
+          if (owner != null && !owner.toString().equals(m.collection())) {
+            results.add(foreignOp(m, owner.toString()));
+          } else {
+            results.add(link.eval(COMMIT, commitKeys(m), commitArgs(m, now))
+                .map(r -> commitResult(m, r)));
+          }
+        }
+        return Future.all(results).map(all -> {
+          List<CommitResult> out = new ArrayList<>(results.size());
+          results.forEach(f -> out.add(f.result()));
+          return out;
+        });
       });
     });
   }
@@ -206,31 +215,35 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<ChangesPage> changesSince(String collection, long since, int limit) {
-    List<String> keys = List.of(RedisKeys.index(collection), RedisKeys.meta(collection),
-        RedisKeys.seq(collection));
-    return link.eval(CHANGES, keys, List.of(Long.toString(since),
-            Integer.toString(Math.max(1, limit)), newEpoch(), RedisKeys.recordPrefix(collection)))
-        .map(r -> {
-          CollectionInfo info = new CollectionInfo(collection, r.get(0).toString(),
-              num(r.get(1)), num(r.get(2)));
-          boolean hasMore = num(r.get(3)) == 1;
-          List<StoredRecord> records = records(collection, r, 4);
-          long cursor = hasMore ? records.get(records.size() - 1).seq() : info.seq();
-          return new ChangesPage(records, cursor, hasMore, info);
-        });
+    return inFlight.track(() -> {
+      List<String> keys = List.of(RedisKeys.index(collection), RedisKeys.meta(collection),
+          RedisKeys.seq(collection));
+      return link.eval(CHANGES, keys, List.of(Long.toString(since),
+              Integer.toString(Math.max(1, limit)), newEpoch(), RedisKeys.recordPrefix(collection)))
+          .map(r -> {
+            CollectionInfo info = new CollectionInfo(collection, r.get(0).toString(),
+                num(r.get(1)), num(r.get(2)));
+            boolean hasMore = num(r.get(3)) == 1;
+            List<StoredRecord> records = records(collection, r, 4);
+            long cursor = hasMore ? records.get(records.size() - 1).seq() : info.seq();
+            return new ChangesPage(records, cursor, hasMore, info);
+          });
+    });
   }
 
   @Override
   public Future<RecordsPage> list(String collection, String afterId, int limit) {
-    return link.eval(LIST, List.of(RedisKeys.live(collection)), List.of(
-            afterId == null ? "" : afterId, Integer.toString(Math.max(1, limit)),
-            RedisKeys.recordPrefix(collection)))
-        .map(r -> {
-          List<StoredRecord> records = records(collection, r, 1);
-          boolean hasMore = num(r.get(0)) == 1;
-          return new RecordsPage(records,
-              hasMore ? records.get(records.size() - 1).id() : null);
-        });
+    return inFlight.track(() -> {
+      return link.eval(LIST, List.of(RedisKeys.live(collection)), List.of(
+              afterId == null ? "" : afterId, Integer.toString(Math.max(1, limit)),
+              RedisKeys.recordPrefix(collection)))
+          .map(r -> {
+            List<StoredRecord> records = records(collection, r, 1);
+            boolean hasMore = num(r.get(0)) == 1;
+            return new RecordsPage(records,
+                hasMore ? records.get(records.size() - 1).id() : null);
+          });
+    });
   }
 
   private static List<StoredRecord> records(String collection, Response r, int from) {
@@ -246,24 +259,28 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Long> purgeTombstones(long olderThanMillis) {
-    return forEachCollection(c -> purgeRounds(PURGE_TOMBSTONES,
-        List.of(RedisKeys.tombstones(c), RedisKeys.index(c), RedisKeys.meta(c)),
-        List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
-            RedisKeys.recordPrefix(c)), r -> num(r.get(0)), r -> num(r.get(1)), 0, 0));
+    return inFlight.track(() -> {
+      return forEachCollection(c -> purgeRounds(PURGE_TOMBSTONES,
+          List.of(RedisKeys.tombstones(c), RedisKeys.index(c), RedisKeys.meta(c)),
+          List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
+              RedisKeys.recordPrefix(c)), r -> num(r.get(0)), r -> num(r.get(1)), 0, 0));
+    });
   }
 
   @Override
   public Future<Long> purgeOps(long olderThanMillis) {
-    return forEachCollection(c -> purgeRounds(PURGE_OPS, List.of(RedisKeys.ops(c)),
-        List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
-            RedisKeys.opPrefix(c)),
-        r -> {
-          for (int i = 1; i < r.size(); i++) {
-            // an expired claim is harmless; this keeps findOp from naming a purged outcome
-            link.send(Request.cmd(Command.DEL).arg(RedisKeys.opRef(r.get(i).toString())));
-          }
-          return num(r.get(0));
-        }, r -> r.size() - 1L, 0, 0));
+    return inFlight.track(() -> {
+      return forEachCollection(c -> purgeRounds(PURGE_OPS, List.of(RedisKeys.ops(c)),
+          List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
+              RedisKeys.opPrefix(c)),
+          r -> {
+            for (int i = 1; i < r.size(); i++) {
+              // an expired claim is harmless; this keeps findOp from naming a purged outcome
+              link.send(Request.cmd(Command.DEL).arg(RedisKeys.opRef(r.get(i).toString())));
+            }
+            return num(r.get(0));
+          }, r -> r.size() - 1L, 0, 0));
+    });
   }
 
   /** Runs a purge script on one collection until a round examines less than a full batch. */
@@ -299,7 +316,7 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Void> close() {
-    return link.close();
+    return inFlight.close().eventually(link::close);
   }
 
   /** A fresh epoch, used only if the collection has none yet (HSETNX in the scripts). */
