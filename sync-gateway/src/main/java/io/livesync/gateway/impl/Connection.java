@@ -74,12 +74,25 @@ public final class Connection {
     });
     ws.pongHandler(b -> touch());
     ws.drainHandler(v -> onDrain());
-    ws.exceptionHandler(err -> { });
+    ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
     long interval = gw.pingIntervalMillis();
     pingTimer = context.owner().setPeriodic(interval, t -> onPingTimer(interval));
     scheduleExpiry();
     send(Codec.welcome(id, principal.user(), System.currentTimeMillis()));
+  }
+
+  /**
+   * A frame the decoder refused (over the frame limit: 1009; malformed: 1002) closes with the
+   * decoder's status; without this, Vert.x closes with a plain 1000.
+   */
+  private void onSocketError(Throwable err) {
+    if (err instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException c
+        && c.closeStatus() != null) {
+      short code = (short) c.closeStatus().code();
+      close(code, code == 1009 ? "frame larger than " + gw.limits().maxFrameBytes() + " bytes"
+          : "protocol error");
+    }
   }
 
   private void touch() {

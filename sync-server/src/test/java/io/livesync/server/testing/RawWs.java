@@ -1,0 +1,78 @@
+package io.livesync.server.testing;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A bare WebSocket client on a plain socket, for what a well-behaved client never does: never
+ * answering pings, sending frames over the limit. Frames it sends are masked as RFC 6455 asks.
+ */
+public final class RawWs implements AutoCloseable {
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+
+  public RawWs(int port) throws IOException {
+    socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout(20_000);
+    out = socket.getOutputStream();
+    in = new DataInputStream(socket.getInputStream());
+    out.write(("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      head.append((char) in.readUnsignedByte());
+    }
+    if (!head.toString().startsWith("HTTP/1.1 101")) {
+      throw new IOException("handshake refused: " + head);
+    }
+  }
+
+  /** Sends one final text frame, masked with a zero key. */
+  public void sendText(String text) throws IOException {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    out.write(0x81);
+    if (payload.length < 126) {
+      out.write(0x80 | payload.length);
+    } else if (payload.length < 65536) {
+      out.write(0x80 | 126);
+      out.write(payload.length >>> 8);
+      out.write(payload.length & 0xff);
+    } else {
+      out.write(0x80 | 127);
+      for (int i = 7; i >= 0; i--) {
+        out.write((int) ((long) payload.length >>> (8 * i)) & 0xff);
+      }
+    }
+    out.write(new byte[4]);
+    out.write(payload);
+    out.flush();
+  }
+
+  /** Reads frames (ignoring pings and messages) until a close frame; returns its code. */
+  public int awaitCloseCode() throws IOException {
+    for (int frames = 0; frames < 100_000; frames++) {
+      int b0 = in.readUnsignedByte();
+      int len = in.readUnsignedByte() & 0x7f;
+      if (len == 126) {
+        len = in.readUnsignedShort();
+      } else if (len == 127) {
+        len = (int) in.readLong();
+      }
+      byte[] payload = in.readNBytes(len);
+      if ((b0 & 0x0f) == 0x8) {
+        return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+      }
+    }
+    throw new IOException("no close frame");
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
