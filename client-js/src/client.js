@@ -482,6 +482,13 @@ export class LiveSyncClient {
     const info = { code: err.code ?? 'internal', message: err.message ?? '', opId: err.opId, collection: err.collection ?? entry?.collection };
     if (!entry) {
       this.#events.emit('error', info);
+      // A subscription the server dropped (e.g. its catch-up failed) is asked for again.
+      const c = info.collection && !err.opId ? this.#loaded(info.collection) : null;
+      if (c && RETRYABLE_CODES.has(info.code)) {
+        setTimeout(() => {
+          if (this.#conn.connected && c.state.catchingUp) this.#subscribe(c);
+        }, 250 + backoffDelay(1, 1000, this.#o.maxReconnectDelay, this.#o.random));
+      }
       return;
     }
     info.id = entry.id;
