@@ -147,10 +147,6 @@ final class Rendered {
     return s;
   }
 
-  boolean isExternal(Secret s) {
-    return find(Secret.class, s.getMetadata().getName()).isEmpty();
-  }
-
   static List<String> keys(Secret s) {
     List<String> keys = new ArrayList<>();
     if (s.getData() != null) {
@@ -163,8 +159,8 @@ final class Rendered {
   }
 
   /**
-   * The environment the container gets, in Kubernetes' order (envFrom, then env). Values of a
-   * Secret created out of band are left out (only its key names are known). A downward-API
+   * The environment the container gets, in Kubernetes' order (envFrom, then env). A Secret
+   * created out of band contributes the example values of its documented shape; a downward-API
    * field is replaced by a stand-in value.
    */
   Map<String, String> environment(Container c) {
@@ -179,14 +175,12 @@ final class Rendered {
       }
       if (from.getSecretRef() != null) {
         Secret s = secret(from.getSecretRef().getName());
-        if (!isExternal(s)) {
-          if (s.getData() != null) {
-            s.getData().forEach((k, v) -> env.put(k, new String(
-                Base64.getMimeDecoder().decode(v), StandardCharsets.UTF_8)));
-          }
-          if (s.getStringData() != null) {
-            env.putAll(s.getStringData());
-          }
+        if (s.getData() != null) {
+          s.getData().forEach((k, v) -> env.put(k, new String(
+              Base64.getMimeDecoder().decode(v), StandardCharsets.UTF_8)));
+        }
+        if (s.getStringData() != null) {
+          env.putAll(s.getStringData());
         }
       }
     }
