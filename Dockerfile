@@ -4,7 +4,9 @@
 # gateway or worker (cluster mode, needs SYNC_REDIS_URL). See docs/deploy.md.
 #
 #   docker build -t livesync/sync-server:dev .
-#   docker run --read-only -p 8080:8080 livesync/sync-server:dev
+#   docker run --read-only -p 8080:8080 -e SYNC_JWT_SECRET="$(openssl rand -base64 32)" \
+#     livesync/sync-server:dev
+# (a bind other than loopback needs a token key: the server refuses to start without one)
 #
 # deploy-tests/ checks this file against the build: the jar path, the user, the port.
 
