@@ -12,6 +12,7 @@ import io.livesync.core.store.SqliteStore;
 import io.livesync.gateway.GatewayVerticle;
 import io.livesync.gateway.Readiness;
 import io.livesync.gateway.auth.Authenticator;
+import io.livesync.gateway.auth.Authenticators;
 import io.livesync.protocol.Hlc;
 import io.livesync.worker.WorkerVerticle;
 import io.livesync.worker.resolve.Resolvers;
@@ -95,7 +96,7 @@ public final class SyncServer {
       return worker;
     }
     Hlc clock = new Hlc(config.server().nodeId());
-    Authenticator auth = Authenticator.DISABLED;
+    Authenticator auth = Authenticators.forConfig(vertx, config.auth());
     SyncConfig config;
     try {
       config = withResolvedPort(this.config);
