@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -102,6 +104,17 @@ class DockerfileTest {
       for (String p : List.of(module, module + "/pom.xml", module + "/src")) {
         assertThat(ignored).as(".dockerignore must keep %s (Maven reads every module)", p)
             .noneMatch(m -> m.matches(Path.of(p)));
+      }
+      // Resources a module takes from outside itself, e.g. <directory>../client-js/src.
+      Matcher outside = Pattern.compile("<directory>\\.\\./([^<]+)</directory>")
+          .matcher(Repo.read(module + "/pom.xml"));
+      while (outside.find()) {
+        String dir = outside.group(1).replaceAll("/$", "");
+        String top = dir.split("/")[0];
+        for (String p : List.of(top, dir)) {
+          assertThat(ignored).as(".dockerignore must keep %s (%s/pom.xml builds from it)", p,
+              module).noneMatch(m -> m.matches(Path.of(p)));
+        }
       }
     }
   }
