@@ -8,9 +8,14 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +41,8 @@ final class RedisSubscriber {
   private final Set<String> channels = new LinkedHashSet<>();
   /** Channels subscribed on the current connection. */
   private final Set<String> active = new LinkedHashSet<>();
+  /** SUBSCRIBEs sent and not yet confirmed by Redis. */
+  private final Map<String, Promise<Void>> confirmations = new HashMap<>();
   private RedisConnection conn;
   private Promise<RedisConnection> connecting;
   private boolean lostOnce;
@@ -75,14 +82,25 @@ final class RedisSubscriber {
     }
   }
 
-  /** SUBSCRIBE does not answer like other commands; a PING after it does, once it is active. */
-  private static Future<Void> subscribeOn(RedisConnection c, List<String> names) {
+  /**
+   * Sends SUBSCRIBE and completes when Redis confirms every channel (the client completes the
+   * command itself as soon as it is written, before Redis has processed it).
+   */
+  private Future<Void> subscribeOn(RedisConnection c, List<String> names) {
     if (names.isEmpty()) {
       return Future.succeededFuture();
     }
+    List<Future<Void>> confirmed = new ArrayList<>();
+    for (String name : names) {
+      confirmed.add(confirmations.computeIfAbsent(name, n -> ctx.promise()).future());
+    }
     Request sub = Request.cmd(Command.SUBSCRIBE);
     names.forEach(sub::arg);
-    return c.send(sub).compose(v -> c.send(Request.cmd(Command.PING))).mapEmpty();
+    return c.send(sub)
+        .compose(v -> Future.all(confirmed).timeout(link.requestTimeoutMillis(),
+            TimeUnit.MILLISECONDS))
+        .<Void>mapEmpty()
+        .onFailure(err -> ctx.runOnContext(x -> names.forEach(confirmations::remove)));
   }
 
   private Future<RedisConnection> connection() {
@@ -170,13 +188,22 @@ final class RedisSubscriber {
   }
 
   private void onPush(Response r) {
-    if (r == null || r.size() < 3) {
+    if (r == null || (r.type() != ResponseType.PUSH && r.type() != ResponseType.MULTI)
+        || r.size() < 3 || r.get(0) == null || r.get(1) == null) {
       return;
     }
-    if ("message".equals(r.get(0).toString()) && r.get(2) != null) {
-      String channel = r.get(1).toString();
+    String kind = r.get(0).toString();
+    String channel = r.get(1).toString();
+    if ("message".equals(kind) && r.get(2) != null) {
       String payload = r.get(2).toString();
       ctx.runOnContext(v -> listener.message(channel, payload));
+    } else if ("subscribe".equals(kind)) {
+      ctx.runOnContext(v -> {
+        Promise<Void> p = confirmations.remove(channel);
+        if (p != null) {
+          p.tryComplete();
+        }
+      });
     }
   }
 }

@@ -72,6 +72,10 @@ public final class RedisLink {
         requestTimeoutMillis);
   }
 
+  public long requestTimeoutMillis() {
+    return requestTimeoutMillis;
+  }
+
   /** The URL without credentials, for messages and logs. */
   public String where() {
     return where;
