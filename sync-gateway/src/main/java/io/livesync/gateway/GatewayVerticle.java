@@ -7,6 +7,7 @@ import io.livesync.core.spi.Store;
 import io.livesync.gateway.auth.Authenticator;
 import io.livesync.gateway.impl.Connection;
 import io.livesync.gateway.impl.GatewayRoutes;
+import io.livesync.gateway.impl.InflateLimit;
 import io.livesync.protocol.Hlc;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -14,6 +15,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The edge: WebSocket {@code /v1/ws}, the HTTP API, health and metrics. Deploy one instance per
@@ -55,8 +57,14 @@ public final class GatewayVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
-        .setIdleTimeout(0);
+        // idle HTTP connections go after three ping intervals; a socket's pings keep it busy
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE,
+            3 * config.websocket().pingIntervalMillis()))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     server = vertx.createHttpServer(options).requestHandler(routes.router());
+    if (config.websocket().compression()) {
+      server.connectionHandler(InflateLimit.installer(options, config.limits().maxFrameBytes()));
+    }
     return server.listen();
   }
 

@@ -49,6 +49,9 @@ public final class Connection {
   private long pingTimer = -1;
   private long expiryTimer = -1;
   private boolean closed;
+  /** Bytes handed to the socket whose write has not completed: the outbound backlog. */
+  private long backlogBytes;
+  private boolean awaitingDrain;
 
   Connection(ServerWebSocket ws, Context context, GatewayContext gw, Principal principal) {
     this.ws = ws;
@@ -65,7 +68,6 @@ public final class Connection {
   void start() {
     connectionsGauge.incrementAndGet();
     gw.connections().add(this);
-    ws.setWriteQueueMaxSize((int) Math.min(Integer.MAX_VALUE, gw.limits().maxBacklogBytes()));
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> {
       touch();
@@ -73,7 +75,6 @@ public final class Connection {
           "binary frames are not supported; send JSON in text frames", null, null));
     });
     ws.pongHandler(b -> touch());
-    ws.drainHandler(v -> onDrain());
     ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
     long interval = gw.pingIntervalMillis();
@@ -223,11 +224,24 @@ public final class Connection {
 
   // ------------------------------------------------------------------ output
 
+  /**
+   * Queues one text message. The backlog is counted here in bytes and released when the write
+   * completes, so the limit is exact and independent of Netty's water marks.
+   */
   void send(String text) {
     if (closed) {
       return;
     }
-    ws.writeTextMessage(text);
+    int size = text.length();
+    backlogBytes += size;
+
+    ws.writeTextMessage(text).onComplete(ar -> {
+      backlogBytes -= size;
+      if (awaitingDrain && backlogBytes <= gw.limits().maxBacklogBytes() / 2) {
+        awaitingDrain = false;
+        onDrain();
+      }
+    });
     gw.metrics().counter("livesync_messages_out_total").increment();
   }
 
@@ -240,24 +254,24 @@ public final class Connection {
   }
 
   boolean backlogFull() {
-    return ws.writeQueueFull();
+    return backlogBytes > gw.limits().maxBacklogBytes();
   }
 
   /** Completes when the socket can take more output (at once when it can now). */
   Future<Void> whenWritable() {
-    if (closed || !ws.writeQueueFull()) {
+    if (closed || !backlogFull()) {
       return Future.succeededFuture();
     }
     Promise<Void> p = Promise.promise();
     writableWaiters.add(p);
+    awaitingDrain = true;
     return p.future();
   }
 
+  /** A subscription stopped queueing live changes; it resumes when the backlog halves. */
   void onSlowConsumer(CollectionSub sub) {
     gw.metrics().counter("livesync_slow_consumer_total").increment();
-    if (!ws.writeQueueFull()) {
-      context.runOnContext(v -> sub.onDrained());
-    }
+    awaitingDrain = true;
   }
 
   private void onDrain() {

@@ -15,6 +15,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -40,6 +42,7 @@ public final class GatewayRoutes {
   private final Readiness readiness;
   private final GatewayContext gw;
   private final Router router;
+  private final UserConnections userConnections;
 
   public GatewayRoutes(Vertx vertx, Context context, SyncConfig config, Store store, SyncBus bus,
       Authenticator authenticator, SyncMetrics metrics, Hlc clock, Readiness readiness) {
@@ -54,6 +57,7 @@ public final class GatewayRoutes {
     WriteService writes = new WriteService(bus, clock, config.limits(), metrics);
     this.gw = new GatewayContext(store, writes, new FanOut(bus, context), authenticator, metrics,
         config.limits(), config.websocket().pingIntervalMillis());
+    this.userConnections = UserConnections.of(vertx);
     this.router = build();
   }
 
@@ -131,9 +135,37 @@ public final class GatewayRoutes {
         return;
       }
       Principal principal = ar.result();
-      req.toWebSocket().onSuccess(ws -> new Connection(ws, context, gw, principal).start())
-          .onFailure(err -> LOG.debug("WebSocket upgrade failed: {}", err.toString()));
+      // the per-user cap: anonymous (authentication off, loopback only) is not capped
+      String capped = principal == Principal.ANONYMOUS ? null : principal.user();
+      int max = config.auth().maxConnectionsPerUser();
+      if (capped != null && !userConnections.tryAcquire(capped, max)) {
+        req.resume();
+        ctx.fail(new SyncException(ErrorCode.RATE_LIMITED, "user " + capped + " already has "
+            + max + " open connections, the limit; close one before opening another"));
+        return;
+      }
+      req.toWebSocket().onSuccess(ws -> {
+        if (capped != null) {
+          releaseOnClose(ws, capped);
+        }
+        new Connection(ws, context, gw, principal).start();
+      }).onFailure(err -> {
+        if (capped != null) {
+          userConnections.release(capped);
+        }
+        LOG.debug("WebSocket upgrade failed: {}", err.toString());
+      });
     });
+  }
+
+  /** The channel's close, however it happens, frees the user's slot exactly once. */
+  private void releaseOnClose(ServerWebSocket ws, String user) {
+    if (ws instanceof WebSocketInternal internal) {
+      internal.channelHandlerContext().channel().closeFuture()
+          .addListener(f -> userConnections.release(user));
+    } else {
+      userConnections.release(user);
+    }
   }
 
   private void authenticateHttp(RoutingContext ctx) {

@@ -16,7 +16,16 @@ public final class RawWs implements AutoCloseable {
   private final OutputStream out;
 
   public RawWs(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(port, 0);
+  }
+
+  /** @param receiveBuffer a fixed TCP receive buffer in bytes (0: the system's default) */
+  public RawWs(int port, int receiveBuffer) throws IOException {
+    socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
+    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
     socket.setSoTimeout(20_000);
     out = socket.getOutputStream();
     in = new DataInputStream(socket.getInputStream());
@@ -51,6 +60,31 @@ public final class RawWs implements AutoCloseable {
     out.write(new byte[4]);
     out.write(payload);
     out.flush();
+  }
+
+  /** Reads the next text message (skipping pings and other control frames). */
+  public String readText() throws IOException {
+    StringBuilder message = new StringBuilder();
+    while (true) {
+      int b0 = in.readUnsignedByte();
+      int len = in.readUnsignedByte() & 0x7f;
+      if (len == 126) {
+        len = in.readUnsignedShort();
+      } else if (len == 127) {
+        len = (int) in.readLong();
+      }
+      byte[] payload = in.readNBytes(len);
+      int opcode = b0 & 0x0f;
+      if (opcode == 0x8) {
+        throw new IOException("closed by the server");
+      }
+      if (opcode == 0x1 || opcode == 0x0) {
+        message.append(new String(payload, StandardCharsets.UTF_8));
+        if ((b0 & 0x80) != 0) {
+          return message.toString();
+        }
+      }
+    }
   }
 
   /** Reads frames (ignoring pings and messages) until a close frame; returns its code. */

@@ -55,7 +55,20 @@ public final class WsClient implements AutoCloseable {
   }
 
   public static WsClient connect(Vertx vertx, WebSocketConnectOptions options) throws Exception {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+    return connect(vertx, options, new WebSocketClientOptions());
+  }
+
+  /** A client whose TCP receive buffer is fixed small: what a stalled slow reader looks like. */
+  public static WsClient connectSmallBuffer(Vertx vertx, int port) throws Exception {
+    WsClient c = connect(vertx, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+        .setURI("/v1/ws"), new WebSocketClientOptions().setReceiveBufferSize(16 * 1024));
+    c.awaitType("welcome");
+    return c;
+  }
+
+  public static WsClient connect(Vertx vertx, WebSocketConnectOptions options,
+      WebSocketClientOptions clientOptions) throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient(clientOptions
         .setMaxFrameSize(16 << 20).setMaxMessageSize(64 << 20));
     try {
       // handlers go on before the handshake, so no early frame (welcome) is missed
