@@ -147,7 +147,8 @@ public final class RedisSyncBus implements SyncBus {
   public Future<Subscription> subscribe(String collection, Handler<Change> handler) {
     Context caller = Vertx.currentContext();
     Context target = caller != null ? caller : ctx;
-    return onContext(() -> closed ? Future.failedFuture(unavailable("the bus is closed"))
+    return onContext(() -> closed
+        ? Future.failedFuture(new SyncException(ErrorCode.UNAVAILABLE, "the bus is closed"))
         : feed.subscribe(collection, handler, target));
   }
 
