@@ -73,12 +73,19 @@ public final class GatewayVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  /** Closes every socket of this instance with 1012 (reconnect elsewhere), then the server. */
+  /**
+   * Drains: every connection answers the writes it already received (new ones get {@code
+   * unavailable}), then is closed with 1012 so its client reconnects elsewhere; then the server
+   * stops listening. Bounded by {@code server.drainTimeoutMillis}.
+   */
   @Override
   public Future<?> stop() {
     List<Future<Void>> closing = new ArrayList<>();
     for (Connection c : new ArrayList<>(routes.gatewayContext().connections())) {
-      closing.add(c.close(Connection.CLOSE_RESTART, "server restarting; reconnect"));
+      Future<Void> answered = Future.any(c.drain(),
+          vertx.timer(config.server().drainTimeoutMillis())).mapEmpty();
+      closing.add(answered.transform(
+          v -> c.close(Connection.CLOSE_RESTART, "server restarting; reconnect")));
     }
     return Future.join(closing).transform(v -> server.close());
   }

@@ -52,6 +52,9 @@ public final class Connection {
   /** Bytes handed to the socket whose write has not completed: the outbound backlog. */
   private long backlogBytes;
   private boolean awaitingDrain;
+  private int inflight;
+  private boolean draining;
+  private Promise<Void> drained;
 
   Connection(ServerWebSocket ws, Context context, GatewayContext gw, Principal principal) {
     this.ws = ws;
@@ -145,6 +148,12 @@ public final class Connection {
 
   private void onWrite(ClientMessage.WriteOp op) {
     var w = op.write();
+    if (draining) {
+      sendError(new ErrorInfo(ErrorCode.UNAVAILABLE, "this gateway is shutting down; the write "
+          + "was not applied: reconnect and retry it with the same opId", w.opId(),
+          w.collection()));
+      return;
+    }
     if (!rateLimiter.tryAcquire(System.currentTimeMillis())) {
       sendError(new ErrorInfo(ErrorCode.RATE_LIMITED, "more than "
           + gw.limits().maxWritesPerSecond() + " writes per second on this connection; "
@@ -154,7 +163,27 @@ public final class Connection {
       }
       return;
     }
-    onLoop(gw.writes().submit(principal, w)).onSuccess(this::sendResult);
+    inflight++;
+    onLoop(gw.writes().submit(principal, w)).onSuccess(r -> {
+      inflight--;
+      sendResult(r);
+      if (draining && inflight == 0 && drained != null) {
+        drained.tryComplete();
+      }
+    });
+  }
+
+  /**
+   * Starts draining: new writes are refused with {@code unavailable}; completes when every
+   * write already received has been answered.
+   */
+  public Future<Void> drain() {
+    draining = true;
+    if (inflight == 0 || closed) {
+      return Future.succeededFuture();
+    }
+    drained = Promise.promise();
+    return drained.future();
   }
 
   private void sendResult(WriteResult r) {
@@ -315,6 +344,9 @@ public final class Connection {
     subs.clear();
     writableWaiters.forEach(Promise::tryComplete);
     writableWaiters.clear();
+    if (drained != null) {
+      drained.tryComplete();
+    }
   }
 
   public Context context() {
