@@ -290,13 +290,9 @@ final class RedisChangeFeed {
   void close() {
     closed = true;
     if (pollTimer >= 0) {
-      vertxCancel(pollTimer);
+      ctx.owner().cancelTimer(pollTimer);
+      pollTimer = -1;
     }
     feeds.clear();
-  }
-
-  private void vertxCancel(long timer) {
-    ctx.owner().cancelTimer(timer);
-    pollTimer = -1;
   }
 }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The cluster store: records, histories and opId outcomes in Redis ({@link RedisKeys} has the
@@ -285,8 +286,8 @@ public final class RedisStore implements Store {
 
   /** Runs a purge script on one collection until a round examines less than a full batch. */
   private Future<Long> purgeRounds(RedisScript script, List<String> keys, List<String> args,
-      java.util.function.Function<Response, Long> removed,
-      java.util.function.Function<Response, Long> examined, long total, int round) {
+      Function<Response, Long> removed,
+      Function<Response, Long> examined, long total, int round) {
     return link.eval(script, keys, args).compose(r -> {
       long sum = total + removed.apply(r);
       if (examined.apply(r) < PURGE_BATCH || round >= PURGE_MAX_ROUNDS) {
@@ -297,7 +298,7 @@ public final class RedisStore implements Store {
   }
 
   private Future<Long> forEachCollection(
-      java.util.function.Function<String, Future<Long>> purge) {
+      Function<String, Future<Long>> purge) {
     return link.send(Request.cmd(Command.SMEMBERS).arg(RedisKeys.COLLECTIONS)).compose(names -> {
       List<Future<Long>> counts = new ArrayList<>();
       if (names != null) {
