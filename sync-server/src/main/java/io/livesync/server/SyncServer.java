@@ -8,6 +8,9 @@ import io.livesync.core.config.ConflictRule;
 import io.livesync.core.config.SyncConfig;
 import io.livesync.core.metrics.SyncMetrics;
 import io.livesync.core.spi.Store;
+import io.livesync.core.bus.RedisBusOptions;
+import io.livesync.core.bus.RedisSyncBus;
+import io.livesync.core.store.RedisStore;
 import io.livesync.core.store.SqliteStore;
 import io.livesync.gateway.GatewayVerticle;
 import io.livesync.gateway.Readiness;
@@ -60,16 +63,25 @@ public final class SyncServer {
       return Future.failedFuture(new ConfigException(e.getMessage()));
     }
     if (config.store().clustered()) {
-      return Future.failedFuture(new ConfigException(
-          "cluster mode (store.redisUrl) is not wired into this build yet"));
+      return RedisStore.connect(vertx, config.store().redisUrl(),
+          config.store().opRetentionMillis()).compose(store ->
+          RedisSyncBus.connect(vertx, config.store().redisUrl(), store,
+                  RedisBusOptions.defaults()
+                      .withWriteTimeoutMillis(config.worker().writeTimeoutMillis()))
+              .recover(err -> store.close().transform(v -> Future.failedFuture(err)))
+              .compose(bus -> launch(vertx, config, store, bus, resolverFor)));
     }
     Path db = Path.of(config.store().dataDir(), "livesync.db");
-    return SqliteStore.open(vertx, db, config.store().sqliteSynchronous()).compose(store -> {
-      SyncBus bus = new LocalSyncBus(vertx, config.worker().writeTimeoutMillis());
-      SyncServer server = new SyncServer(vertx, config, store, bus);
-      return server.deploy(resolverFor).map(server)
-          .recover(err -> server.stop().transform(v -> Future.failedFuture(err)));
-    });
+    return SqliteStore.open(vertx, db, config.store().sqliteSynchronous()).compose(store ->
+        launch(vertx, config, store, new LocalSyncBus(vertx, config.worker().writeTimeoutMillis()),
+            resolverFor));
+  }
+
+  private static Future<SyncServer> launch(Vertx vertx, SyncConfig config, Store store,
+      SyncBus bus, Function<String, ConflictResolver> resolverFor) {
+    SyncServer server = new SyncServer(vertx, config, store, bus);
+    return server.deploy(resolverFor).map(server)
+        .recover(err -> server.stop().transform(v -> Future.failedFuture(err)));
   }
 
   private static Function<String, ConflictResolver> resolvers(SyncConfig config) {
@@ -93,7 +105,14 @@ public final class SyncServer {
           });
     }
     if (!config.server().role().runsGateway()) {
-      return worker;
+      return worker.compose(v -> {
+        OpsVerticle ops = new OpsVerticle(config.server(), store, bus, metrics, readiness);
+        return vertx.deployVerticle(ops).map(id -> {
+          gatewayDeployments.add(id);
+          port = ops.actualPort();
+          return null;
+        });
+      });
     }
     Hlc clock = new Hlc(config.server().nodeId());
     Authenticator auth = Authenticators.forConfig(vertx, config.auth());

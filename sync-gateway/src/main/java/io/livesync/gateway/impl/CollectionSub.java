@@ -53,6 +53,7 @@ final class CollectionSub {
   private final int pageSize;
   private State state = State.CATCHING_UP;
   private long lastSeq;
+  private String epoch;
   private int generation;
   private boolean joined;
   private List<Buffered> buffer = new ArrayList<>();
@@ -89,7 +90,9 @@ final class CollectionSub {
           return;
         }
         if (change.seq() != lastSeq + 1) {
-          catchUp(lastSeq, false, null);
+          // a missed change, or a history that started over (a store that lost its data):
+          // catch up, and reset the client if the epoch it was given is no longer current
+          catchUp(lastSeq, true, epoch);
           return;
         }
         if (conn.backlogFull()) {
@@ -115,7 +118,7 @@ final class CollectionSub {
   /** The socket drained: a lagging subscription catches up from its last delivered seq. */
   void onDrained() {
     if (state == State.LAGGING) {
-      catchUp(lastSeq, false, null);
+      catchUp(lastSeq, true, epoch);
     }
   }
 
@@ -178,6 +181,7 @@ final class CollectionSub {
   }
 
   private void finish(long cursor, String epoch) {
+    this.epoch = epoch;
     conn.send(Codec.synced(collection, cursor, epoch));
     lastSeq = cursor;
     state = State.LIVE;
