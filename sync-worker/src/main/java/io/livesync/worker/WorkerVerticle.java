@@ -73,7 +73,10 @@ public final class WorkerVerticle extends VerticleBase {
     return bus.consumeWrites(this::onWrite);
   }
 
-  /** Finishes and acks every write already received, then stops. */
+  /**
+   * Finishes and acks every write already received, then stops. Writes that arrive after this
+   * call are left unanswered for another worker.
+   */
   @Override
   public Future<?> stop() {
     stopping = true;
@@ -86,6 +89,11 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void onWrite(IncomingWrite w) {
+    if (stopping) {
+      // Draining: not answered, so not acknowledged on the bus. Over Redis the entry stays
+      // pending and another worker claims it; in one JVM the gateways have already stopped.
+      return;
+    }
     batcher.add(w);
     if (!committing) {
       commitNext();
