@@ -63,7 +63,7 @@ public final class GatewayVerticle extends VerticleBase {
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     server = vertx.createHttpServer(options).requestHandler(routes.router());
     if (config.websocket().compression()) {
-      if (Boolean.getBoolean("nope")) server.connectionHandler(InflateLimit.installer(options, config.limits().maxFrameBytes()));
+      server.connectionHandler(InflateLimit.installer(options, config.limits().maxFrameBytes()));
     }
     return server.listen();
   }
