@@ -50,7 +50,7 @@ import org.junit.jupiter.api.Timeout;
  * with its acked version and seq, and continue the collection's seq without a gap. Writes that
  * were in flight when the process died may or may not be there: both are correct.
  */
-@Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DurabilityTest {
   private static final Pattern LISTENING =
       Pattern.compile("LiveSync listening on http://127\\.0\\.0\\.1:(\\d+)");
@@ -278,7 +278,7 @@ class DurabilityTest {
     reader.start();
     Child child;
     try {
-      child = new Child(p, port.get(60, TimeUnit.SECONDS), output);
+      child = new Child(p, port.get(90, TimeUnit.SECONDS), output);
     } catch (Exception e) {
       p.destroyForcibly();
       synchronized (output) {
