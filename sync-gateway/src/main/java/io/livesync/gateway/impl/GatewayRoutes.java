@@ -15,8 +15,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.WebSocketInternal;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -146,7 +145,7 @@ public final class GatewayRoutes {
       }
       req.toWebSocket().onSuccess(ws -> {
         if (capped != null) {
-          releaseOnClose(ws, capped);
+          releaseOnClose(req, capped);
         }
         new Connection(ws, context, gw, principal).start();
       }).onFailure(err -> {
@@ -158,13 +157,17 @@ public final class GatewayRoutes {
     });
   }
 
-  /** The channel's close, however it happens, frees the user's slot exactly once. */
-  private void releaseOnClose(ServerWebSocket ws, String user) {
-    if (ws instanceof WebSocketInternal internal) {
-      internal.channelHandlerContext().channel().closeFuture()
+  /**
+   * The channel's close, however it happens, frees the user's slot exactly once. vertx-web wraps
+   * the socket, so the channel is taken from the request's connection.
+   */
+  private void releaseOnClose(HttpServerRequest req, String user) {
+    if (req.connection() instanceof ConnectionBase base) {
+      base.channelHandlerContext().channel().closeFuture()
           .addListener(f -> userConnections.release(user));
     } else {
       userConnections.release(user);
+      LOG.warn("cannot observe the socket's close; the per-user connection cap is not applied");
     }
   }
 
