@@ -14,6 +14,11 @@ import { cloneJson, deepFreeze } from './merge.js';
 import { indexedDbStorage } from './storage-indexeddb.js';
 import { memoryStorage } from './storage-memory.js';
 
+/** Writes sent per second on one socket: half the server's default per-connection budget. */
+const WRITES_PER_SECOND = 500;
+/** Writes sent on one socket and not yet answered. */
+const MAX_IN_FLIGHT = 256;
+
 export const DEFAULTS = Object.freeze({
   realtime: true,
   reconnectDelay: 1000,
@@ -75,6 +80,10 @@ export class LiveSyncClient {
   #token = null;
   #retryTimer = null;
   #authTimer = null;
+  #paceTimer = null;
+  #window = { start: 0, count: 0 };
+  /** writes sent on the current socket and not answered yet */
+  #inFlight = 0;
   #unlisten = [];
   #closed = false;
 
@@ -193,6 +202,7 @@ export class LiveSyncClient {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#authTimer);
+    clearTimeout(this.#paceTimer);
     for (const f of this.#unlisten) f();
     this.#conn.close();
     try {
@@ -260,22 +270,50 @@ export class LiveSyncClient {
     c.notify([id], 'local');
     this.#emitOutbox();
     const stored = this.#persist(() => this.#storage.putOutbox(storedEntry(entry)));
-    if (!this.#send(entry)) this.#conn.pollSoon();
+    if (this.#conn.connected) this.#flush(); // in write order, behind any older queued write
+    else this.#conn.pollSoon();
     await stored;
     return id;
   }
 
   #send(entry) {
     if (entry.notBefore > Date.now()) return false;
+    if (!this.#pace()) return false;
     if (!this.#conn.send(writeMessage(entry))) return false;
     entry.sentOn = this.#connId;
+    this.#window.count++;
+    this.#inFlight++;
     return true;
   }
 
-  /** Sends every pending write this connection has not carried yet, in write order. */
+  /**
+   * The server answers writes beyond its per-connection rate with rate_limited and closes
+   * connections that keep exceeding it (4008), so a long offline queue is sent in paced bursts:
+   * at most WRITES_PER_SECOND per second and MAX_IN_FLIGHT unacknowledged at a time.
+   */
+  #pace() {
+    const now = Date.now();
+    const w = this.#window;
+    if (now - w.start >= 1000) {
+      w.start = now;
+      w.count = 0;
+    }
+    if (w.count < WRITES_PER_SECOND && this.#inFlight < MAX_IN_FLIGHT) return true;
+    if (!this.#paceTimer) {
+      const wait = w.count >= WRITES_PER_SECOND ? w.start + 1000 - now : 50;
+      this.#paceTimer = setTimeout(() => {
+        this.#paceTimer = null;
+        if (this.#conn.connected) this.#flush();
+      }, Math.max(wait, 1));
+    }
+    return false;
+  }
+
+  /** Sends the pending writes this connection has not carried yet, in write order. */
   #flush() {
     for (const e of this.#outbox.values()) {
-      if (e.sentOn !== this.#connId && !this.#send(e) && !this.#conn.connected) return;
+      if (e.sentOn === this.#connId || e.notBefore > Date.now()) continue;
+      if (!this.#send(e)) return;
     }
   }
 
@@ -302,9 +340,13 @@ export class LiveSyncClient {
   }
 
   #forget(entry) {
-    this.#outbox.delete(entry.opId);
+    if (!this.#outbox.delete(entry.opId)) return;
     this.#persist(() => this.#storage.deleteOutbox(entry.opId));
     this.#emitOutbox();
+    if (entry.sentOn === this.#connId) {
+      this.#inFlight--;
+      if (this.#conn.connected) this.#flush(); // room in the window
+    }
   }
 
   #emitOutbox() {
@@ -336,6 +378,7 @@ export class LiveSyncClient {
 
   #onOpen(welcome) {
     this.#connId++;
+    this.#inFlight = 0;
     this.#pollGen++;
     this.user = welcome.user ?? null;
     this.#hlc.observeMillis(welcome.time);
@@ -353,6 +396,7 @@ export class LiveSyncClient {
   }
 
   #subscribe(c) {
+    if (!this.#conn.connected) return;
     const st = c.state;
     st.beginCatchUp();
     const msg = { type: 'subscribe', collection: st.name, since: st.cursor?.seq ?? 0 };
@@ -494,6 +538,7 @@ export class LiveSyncClient {
     info.id = entry.id;
     if (RETRYABLE_CODES.has(info.code)) {
       entry.attempts = (entry.attempts ?? 0) + 1;
+      if (entry.sentOn === this.#connId) this.#inFlight--;
       entry.sentOn = undefined;
       entry.notBefore = Date.now() + 250 + backoffDelay(entry.attempts, 1000, this.#o.maxReconnectDelay, this.#o.random);
       this.#events.emit('error', { ...info, retrying: true });

@@ -168,6 +168,28 @@ describe('offline and restarts', { timeout: 90_000 }, () => {
     await converged(name, a2);
   });
 
+  test('a long offline queue is paced under the server\'s write rate: no rate_limited, no 4008', async () => {
+    const name = fresh('burst');
+    const a = client();
+    const errors = [];
+    const drops = [];
+    a.on('error', (e) => errors.push(e.code));
+    a.on('connection', (e) => { if (e.previous === 'connected') drops.push(e.state); });
+    const todos = a.collection(name);
+    await until(() => a.connectionState === 'connected', { what: 'connected' });
+    a.goOffline();
+    const writes = [];
+    for (let i = 0; i < 2500; i++) writes.push(todos.save(`item-${i}`, { i }));
+    await Promise.all(writes);
+    assert.equal(a.pendingCount, 2500);
+    drops.length = 0;
+    a.goOnline();
+    await until(() => a.pendingCount === 0, { what: 'the queue to drain', timeout: 40_000 });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(drops, [], 'the socket stayed up');
+    assert.equal((await api.records(name)).length, 2500);
+  });
+
   test('a write re-sent after a crash between send and ack is applied once (same opId)', async () => {
     const name = fresh('opid');
     const storage = memoryStorage();
