@@ -6,10 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.protocol.Json;
 import io.livesync.server.testing.TestServer;
 import io.livesync.server.testing.WsClient;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -171,9 +167,6 @@ class BadInputTest {
   }
 
   static long pullSeq(String collection) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create(server.httpUrl() + "/v1/sync/pull?collection=" + collection)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    return Json.parseObject(r.body()).path("seq").asLong();
+    return io.livesync.server.testing.Pull.seq(server.httpUrl(), collection);
   }
 }

@@ -8,10 +8,6 @@ import io.livesync.protocol.Json;
 import io.livesync.protocol.ShallowMerge;
 import io.livesync.server.testing.TestServer;
 import io.livesync.server.testing.WsClient;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -84,7 +80,8 @@ class ConcurrentWritersTest {
       }
       assertThat(changed).isPositive();
 
-      Map<String, JsonNode> serverState = pullAll(server);
+      Map<String, JsonNode> serverState =
+          io.livesync.server.testing.Pull.all(server.httpUrl(), "shared");
       for (WsClient s : subscribers) {
         List<ObjectNode> changes = s.awaitCount("change", changed);
         assertThat(changes).hasSize(changed);
@@ -123,25 +120,6 @@ class ConcurrentWritersTest {
       }
       subscribers.forEach(WsClient::close);
       writers.forEach(WsClient::close);
-    }
-  }
-
-  static Map<String, JsonNode> pullAll(TestServer server) throws Exception {
-    Map<String, JsonNode> out = new HashMap<>();
-    HttpClient http = HttpClient.newHttpClient();
-    long since = 0;
-    while (true) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.httpUrl()
-          + "/v1/sync/pull?collection=shared&since=" + since)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      ObjectNode page = Json.parseObject(r.body());
-      for (JsonNode item : page.path("items")) {
-        out.put(item.path("id").asText(), item);
-      }
-      since = page.path("seq").asLong();
-      if (!page.path("hasMore").asBoolean()) {
-        return out;
-      }
     }
   }
 }

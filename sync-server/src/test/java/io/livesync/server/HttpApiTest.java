@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -658,9 +657,6 @@ class HttpApiTest {
   }
 
   @Test
-  @Disabled("gap: issue 2 lists a fan-out backlog meter for /metrics, but no livesync_* meter "
-      + "reports the outbound backlog (meters: connections, subscriptions, messages in/out, "
-      + "write latency, outcomes, slow_consumer_total)")
   void metricsReportTheFanOutBacklog() throws Exception {
     try (WsClient ws = WsClient.connectWelcomed(server.vertx(), server.port())) {
       ws.subscribe(col, 0, null);

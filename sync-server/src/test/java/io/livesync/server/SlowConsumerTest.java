@@ -96,7 +96,8 @@ class SlowConsumerTest {
       assertThat(caughtUp).as("a catch-up (changes page) arrived after the stall").isTrue();
       assertThat(initialSynced).isGreaterThanOrEqualTo(2);
       assertThat(cursor).isEqualTo(WRITES);
-      Map<String, JsonNode> server0 = ConcurrentWritersTestPull.pull(server, "firehose");
+      Map<String, JsonNode> server0 =
+          io.livesync.server.testing.Pull.all(server.httpUrl(), "firehose");
       assertThat(replica.keySet()).isEqualTo(server0.keySet());
       server0.forEach((id, item) -> assertThat(replica.get(id)).isEqualTo(item.path("data")));
       // far fewer messages than writes reached the stalled client: updates were collapsed
@@ -117,27 +118,5 @@ class SlowConsumerTest {
       }
     }
     return 0;
-  }
-
-  /** Pull helper shared with other tests. */
-  static final class ConcurrentWritersTestPull {
-    static Map<String, JsonNode> pull(TestServer server, String collection) throws Exception {
-      Map<String, JsonNode> out = new HashMap<>();
-      var http = java.net.http.HttpClient.newHttpClient();
-      long since = 0;
-      while (true) {
-        var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-            server.httpUrl() + "/v1/sync/pull?collection=" + collection + "&since=" + since))
-            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        ObjectNode page = Json.parseObject(r.body());
-        for (JsonNode item : page.path("items")) {
-          out.put(item.path("id").asText(), item);
-        }
-        since = page.path("seq").asLong();
-        if (!page.path("hasMore").asBoolean()) {
-          return out;
-        }
-      }
-    }
   }
 }

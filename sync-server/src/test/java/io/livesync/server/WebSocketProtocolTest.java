@@ -190,34 +190,9 @@ class WebSocketProtocolTest {
   void idleConnectionIsClosedWith1008() throws Exception {
     try (TestServer quick = TestServer.start(java.util.Map.of("SYNC_PING_INTERVAL_MS", "200"),
         null);
-        java.net.Socket raw = new java.net.Socket("127.0.0.1", quick.port())) {
-      // A raw client that completes the handshake and then never answers a ping.
-      raw.setSoTimeout(10_000);
-      raw.getOutputStream().write(("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-          + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      java.io.DataInputStream in = new java.io.DataInputStream(raw.getInputStream());
-      StringBuilder head = new StringBuilder();
-      while (!head.toString().endsWith("\r\n\r\n")) {
-        head.append((char) in.readUnsignedByte());
-      }
-      assertThat(head.toString()).startsWith("HTTP/1.1 101");
-      int closeCode = -1;
-      for (int frames = 0; frames < 1000 && closeCode < 0; frames++) {
-        int b0 = in.readUnsignedByte();
-        int len = in.readUnsignedByte() & 0x7f;
-        if (len == 126) {
-          len = in.readUnsignedShort();
-        } else if (len == 127) {
-          len = (int) in.readLong();
-        }
-        byte[] payload = in.readNBytes(len);
-        if ((b0 & 0x0f) == 0x8) {
-          closeCode = ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
-        }
-      }
-      assertThat(closeCode).isEqualTo(1008);
+        io.livesync.server.testing.RawWs raw = new io.livesync.server.testing.RawWs(quick.port())) {
+      // a client that completes the handshake and then never answers a ping
+      assertThat(raw.awaitCloseCode()).isEqualTo(1008);
     }
   }
 

@@ -217,11 +217,25 @@ public final class ConfigLoader {
     sb.append("  ").append(key).append(" = ").append(value).append('\n');
   }
 
-  /** Hides a password in a URL such as redis://:secret@host:6379. */
+  /**
+   * Hides the credentials of a URL such as {@code redis://user:secret@host:6379}: everything
+   * between {@code //} and the LAST {@code @} is user information, so a password holding a raw
+   * {@code @} is hidden whole.
+   */
   public static String redactUrl(String url) {
     if (url == null) {
       return "(none)";
     }
+    int start = url.indexOf("//");
+    int at = url.lastIndexOf('@');
+    if (start < 0 || at < start) {
+      return url;
+    }
+    String userInfo = url.substring(start + 2, at);
+    int colon = userInfo.indexOf(':');
+    String user = colon < 0 ? "" : userInfo.substring(0, colon);
+    return url.substring(0, start + 2) + user + ":***" + url.substring(at);
+  }
     return url.replaceAll("//([^/@]*):[^/@]*@", "//$1:***@");
   }
 

@@ -18,6 +18,8 @@ public final class SyncMetrics {
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, java.util.concurrent.atomic.AtomicLong> gauges =
       new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, java.util.concurrent.atomic.LongAdder> sums =
+      new ConcurrentHashMap<>();
   private final Timer writeLatency;
   private final Timer commitLatency;
 
@@ -62,6 +64,19 @@ public final class SyncMetrics {
       java.util.concurrent.atomic.AtomicLong value = new java.util.concurrent.atomic.AtomicLong();
       io.micrometer.core.instrument.Gauge.builder(name, value, java.util.concurrent.atomic.AtomicLong::get)
           .description(description).register(registry);
+      return value;
+    });
+  }
+
+  /**
+   * A gauge summing contributions from many threads without contention (a {@link
+   * java.util.concurrent.atomic.LongAdder}), for hot-path figures such as the outbound backlog.
+   */
+  public java.util.concurrent.atomic.LongAdder sumGauge(String name, String description) {
+    return sums.computeIfAbsent(name, k -> {
+      java.util.concurrent.atomic.LongAdder value = new java.util.concurrent.atomic.LongAdder();
+      io.micrometer.core.instrument.Gauge.builder(name, value,
+          java.util.concurrent.atomic.LongAdder::sum).description(description).register(registry);
       return value;
     });
   }

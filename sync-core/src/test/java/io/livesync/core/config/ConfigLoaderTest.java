@@ -182,6 +182,11 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.redactUrl("redis://redis.internal:6379"))
         .isEqualTo("redis://redis.internal:6379");
     assertThat(ConfigLoader.redactUrl(null)).isEqualTo("(none)");
+    assertThat(ConfigLoader.redactUrl("redis://:p@ss@host:6379/0"))
+        .isEqualTo("redis://:***@host:6379/0");
+    assertThat(ConfigLoader.redactUrl("redis://admin:s3cret@host:6379"))
+        .isEqualTo("redis://admin:***@host:6379");
+    assertThat(ConfigLoader.redactUrl("redis://s3cret@host")).isEqualTo("redis://:***@host");
 
     String withJwt = ConfigLoader.describe(ConfigLoader.load(null, Map.of(
         "SYNC_JWT_SECRET", SECRET)));

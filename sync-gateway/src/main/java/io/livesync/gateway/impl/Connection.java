@@ -44,6 +44,7 @@ public final class Connection {
   private final RateLimiter rateLimiter;
   private final AtomicLong subscriptionsGauge;
   private final AtomicLong connectionsGauge;
+  private final java.util.concurrent.atomic.LongAdder backlogGauge;
   private Principal principal;
   private long lastActivity = System.currentTimeMillis();
   private long pingTimer = -1;
@@ -66,6 +67,8 @@ public final class Connection {
         "Open WebSocket subscriptions");
     this.connectionsGauge = gw.metrics().gauge("livesync_connections",
         "Open WebSocket connections");
+    this.backlogGauge = gw.metrics().sumGauge("livesync_outbound_backlog_bytes",
+        "Bytes queued on WebSockets and not yet written, all connections");
   }
 
   void start() {

@@ -62,25 +62,32 @@ public final class RawWs implements AutoCloseable {
     out.flush();
   }
 
+  private record Frame(boolean fin, int opcode, byte[] payload) {
+  }
+
+  /** Reads one unmasked server frame. */
+  private Frame readFrame() throws IOException {
+    int b0 = in.readUnsignedByte();
+    int len = in.readUnsignedByte() & 0x7f;
+    if (len == 126) {
+      len = in.readUnsignedShort();
+    } else if (len == 127) {
+      len = (int) in.readLong();
+    }
+    return new Frame((b0 & 0x80) != 0, b0 & 0x0f, in.readNBytes(len));
+  }
+
   /** Reads the next text message (skipping pings and other control frames). */
   public String readText() throws IOException {
     StringBuilder message = new StringBuilder();
     while (true) {
-      int b0 = in.readUnsignedByte();
-      int len = in.readUnsignedByte() & 0x7f;
-      if (len == 126) {
-        len = in.readUnsignedShort();
-      } else if (len == 127) {
-        len = (int) in.readLong();
-      }
-      byte[] payload = in.readNBytes(len);
-      int opcode = b0 & 0x0f;
-      if (opcode == 0x8) {
+      Frame f = readFrame();
+      if (f.opcode() == 0x8) {
         throw new IOException("closed by the server");
       }
-      if (opcode == 0x1 || opcode == 0x0) {
-        message.append(new String(payload, StandardCharsets.UTF_8));
-        if ((b0 & 0x80) != 0) {
+      if (f.opcode() == 0x1 || f.opcode() == 0x0) {
+        message.append(new String(f.payload(), StandardCharsets.UTF_8));
+        if (f.fin()) {
           return message.toString();
         }
       }
@@ -90,16 +97,10 @@ public final class RawWs implements AutoCloseable {
   /** Reads frames (ignoring pings and messages) until a close frame; returns its code. */
   public int awaitCloseCode() throws IOException {
     for (int frames = 0; frames < 100_000; frames++) {
-      int b0 = in.readUnsignedByte();
-      int len = in.readUnsignedByte() & 0x7f;
-      if (len == 126) {
-        len = in.readUnsignedShort();
-      } else if (len == 127) {
-        len = (int) in.readLong();
-      }
-      byte[] payload = in.readNBytes(len);
-      if ((b0 & 0x0f) == 0x8) {
-        return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+      Frame f = readFrame();
+      if (f.opcode() == 0x8) {
+        byte[] p = f.payload();
+        return p.length >= 2 ? ((p[0] & 0xff) << 8) | (p[1] & 0xff) : 1005;
       }
     }
     throw new IOException("no close frame");
