@@ -236,8 +236,6 @@ public final class ConfigLoader {
     String user = colon < 0 ? "" : userInfo.substring(0, colon);
     return url.substring(0, start + 2) + user + ":***" + url.substring(at);
   }
-    return url.replaceAll("//([^/@]*):[^/@]*@", "//$1:***@");
-  }
 
   /** Typed reads of one object of the configuration, with the path in every message. */
   static final class Section {
