@@ -26,10 +26,13 @@ if ! npm ls --depth=0 >/dev/null 2>&1; then
   npm ci --no-audit --no-fund </dev/null
 fi
 
-jar="${LIVESYNC_SERVER_JAR:-../sync-server/target/sync-server.jar}"
-if [ ! -f "$jar" ]; then
-  echo "client-js: building the server jar"
-  (cd .. && mvn -B -ntp -q package -DskipTests -pl sync-server -am </dev/null)
+# The jar serves the demo and a copy of src/ at /lib/: build it when missing or older than them.
+if [ -z "${LIVESYNC_SERVER_JAR:-}" ]; then
+  jar=../sync-server/target/sync-server.jar
+  if [ ! -f "$jar" ] || [ -n "$(find src ../sync-gateway/src/main/resources/webroot -newer "$jar" -print -quit)" ]; then
+    echo "client-js: building the server jar"
+    (cd .. && mvn -B -ntp -q package -DskipTests -pl sync-server -am </dev/null)
+  fi
 fi
 
 # The tests run in their own process group: whatever happens, nothing they started outlives them

@@ -2,7 +2,7 @@
 // Every browser context is a separate device with its own IndexedDB.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, openDemo } from './browser.js';
@@ -11,6 +11,25 @@ import { contents, nodeClient, sortKeys, until } from './util.js';
 
 const COLLECTION = 'demo-todos';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+const SOURCES = [
+  ['/lib/', new URL('../src/', import.meta.url)],
+  ['/', new URL('../../sync-gateway/src/main/resources/webroot/', import.meta.url)],
+];
+
+/** The jar packs copies of the page and the client: fail clearly when they are not these files. */
+async function assertServedFilesAreCurrent(url) {
+  for (const [prefix, dir] of SOURCES) {
+    for (const file of (await readdir(dir)).filter((f) => /\.(js|html|css)$/.test(f))) {
+      const [served, local] = await Promise.all([
+        fetch(url + prefix + file).then((r) => r.text()),
+        readFile(new URL(file, dir), 'utf8'),
+      ]);
+      if (served !== local) {
+        throw new Error(`the server jar serves an old copy of ${prefix}${file}: rebuild it (mvn -B package -DskipTests -pl sync-server -am)`);
+      }
+    }
+  }
+}
 
 let server;
 let api;
@@ -21,6 +40,7 @@ const nodeClients = [];
 before(async () => {
   server = await startServer();
   api = serverApi(server.url);
+  await assertServedFilesAreCurrent(server.url);
   browser = await launchBrowser();
 });
 
