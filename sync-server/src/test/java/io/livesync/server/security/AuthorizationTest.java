@@ -54,7 +54,16 @@ class AuthorizationTest {
     SecureServer.Response pull = call(HttpMethod.GET, "/v1/sync/pull?collection=" + collection
         + "&since=0", Jwt.admin(), null);
     assertThat(pull.status()).isEqualTo(200);
-    assertThat(Json.parseObject(pull.body()).path("items").size()).isZero();
+    assertThat(json(pull).path("items").size()).isZero();
+  }
+
+  private static ObjectNode json(SecureServer.Response r) {
+    try {
+      return Json.parseObject(r.body());
+    } catch (RuntimeException e) {
+      throw new AssertionError("status " + r.status() + " with a body that is not a JSON object: "
+          + r.body(), e);
+    }
   }
 
   private static void forbidden(ObjectNode reply, String collection) {
@@ -99,8 +108,8 @@ class AuthorizationTest {
     for (HttpMethod m : List.of(HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE)) {
       SecureServer.Response r = call(m, "/v1/collections/todos/records/h1", alice,
           m == HttpMethod.DELETE ? null : doc);
-      assertThat(r.status()).as(m.name()).isEqualTo(403);
-      assertThat(Json.parseObject(r.body()).path("error").path("code").asText())
+      assertThat(r.status()).as(m.name() + " " + r.body()).isEqualTo(403);
+      assertThat(json(r).path("error").path("code").asText())
           .isEqualTo("forbidden");
     }
     String push = "{\"writes\":[{\"type\":\"insert\",\"opId\":\"" + UUID.randomUUID()
@@ -110,8 +119,8 @@ class AuthorizationTest {
         + "{\"type\":\"insert\",\"opId\":\"" + UUID.randomUUID()
         + "\",\"collection\":\"user:alice:x\",\"id\":\"h2\",\"data\":{\"a\":1}}]}";
     SecureServer.Response r = call(HttpMethod.POST, "/v1/sync/push", alice, push);
-    assertThat(r.status()).isEqualTo(200);
-    var results = Json.parseObject(r.body()).path("results");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    var results = json(r).path("results");
     assertThat(results.get(0).path("code").asText()).isEqualTo("forbidden");
     assertThat(results.get(1).path("code").asText()).isEqualTo("forbidden");
     assertThat(results.get(2).path("status").asText()).isEqualTo("applied");
