@@ -81,6 +81,8 @@ public interface SyncClient extends AutoCloseable {
     private Executor callbackExecutor;
     private String nodeId;
     private Clock clock = Clock.systemUTC();
+    private final java.util.LinkedHashMap<SyncEventListener, Executor> eventListeners =
+        new java.util.LinkedHashMap<>();
 
     private Builder() {
     }
@@ -180,6 +182,17 @@ public interface SyncClient extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Registers an event listener before the client starts, so that it sees every event from
+     * the first connection attempt on (one added later with
+     * {@link SyncClient#addEventListener} may miss the first state changes).
+     */
+    public Builder eventListener(Executor executor, SyncEventListener listener) {
+      eventListeners.put(Objects.requireNonNull(listener, "listener"),
+          Objects.requireNonNull(executor, "executor"));
+      return this;
+    }
+
     /** The wall clock behind the hybrid logical clock. Meant for tests. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -201,7 +214,8 @@ public interface SyncClient extends AutoCloseable {
       }
       return new DefaultSyncClient(new ClientSettings(serverUrl, tokenProvider, storage,
           realtime, reconnectDelay, maxReconnectDelay, maxReconnectAttempts, pollInterval,
-          heartbeatInterval, closeTimeout, callbackExecutor, nodeId, clock));
+          heartbeatInterval, closeTimeout, callbackExecutor, nodeId, clock,
+          java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(eventListeners))));
     }
 
     private static Duration positive(Duration d, String name) {

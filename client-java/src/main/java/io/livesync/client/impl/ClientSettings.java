@@ -15,11 +15,13 @@ import java.util.function.Supplier;
  * @param tokenProvider null when no token is sent
  * @param callbackExecutor null for a client-owned daemon thread
  * @param nodeId null to use the persisted (or a newly generated) node id
+ * @param eventListeners listeners registered before the client starts
  */
 public record ClientSettings(URI serverUrl, Supplier<String> tokenProvider, Path storage,
     boolean realtime, Duration reconnectDelay, Duration maxReconnectDelay,
     int maxReconnectAttempts, Duration pollInterval, Duration heartbeatInterval,
-    Duration closeTimeout, Executor callbackExecutor, String nodeId, Clock clock) {
+    Duration closeTimeout, Executor callbackExecutor, String nodeId, Clock clock,
+    java.util.Map<io.livesync.client.SyncEventListener, Executor> eventListeners) {
 
   /** The WebSocket endpoint: the server URL with ws(s) and path /v1/ws. */
   public URI webSocketUri() {

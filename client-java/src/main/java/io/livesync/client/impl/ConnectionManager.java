@@ -113,7 +113,7 @@ final class ConnectionManager {
 
   private void attempt() {
     if (state == ConnectionState.CLOSED || attempting || socket != null) {
-      return;
+      return; // an attempt is under way, or a socket is open
     }
     attempting = true;
     String token;
@@ -125,16 +125,17 @@ final class ConnectionManager {
       failed("token provider failed: " + e);
       return;
     }
-    WsConnection.open(http, settings.webSocketUri(), token, CONNECT_TIMEOUT, engine,
-        new Handler()).whenCompleteAsync((ws, err) -> {
+    WsConnection ws = new WsConnection(engine, new Handler());
+    socket = ws;
+    ws.connect(http, settings.webSocketUri(), token, CONNECT_TIMEOUT)
+        .whenCompleteAsync((x, err) -> {
           attempting = false;
-          if (state == ConnectionState.CLOSED) {
-            if (ws != null) {
-              ws.abort();
-            }
+          if (socket != ws) { // closed, or already failed through the handler
+            ws.abort();
             return;
           }
           if (err != null) {
+            socket = null;
             Throwable cause = err instanceof java.util.concurrent.CompletionException
                 && err.getCause() != null ? err.getCause() : err;
             if (String.valueOf(cause.getMessage()).contains("401") && tokens.enabled()) {
@@ -143,14 +144,15 @@ final class ConnectionManager {
             failed("connection attempt failed: " + cause);
             return;
           }
-          socket = ws;
           lastReceivedNanos = System.nanoTime();
-          welcomeTimer = exec.schedule(() -> engine.execute(() -> {
-            if (socket == ws && state != ConnectionState.CONNECTED) {
-              ws.abort();
-              lost(ws, "no welcome within " + WELCOME_TIMEOUT.toSeconds() + " s", false);
-            }
-          }), WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          if (state != ConnectionState.CONNECTED) {
+            welcomeTimer = exec.schedule(() -> engine.execute(() -> {
+              if (socket == ws && state != ConnectionState.CONNECTED) {
+                ws.abort();
+                lost(ws, "no welcome within " + WELCOME_TIMEOUT.toSeconds() + " s", false);
+              }
+            }), WELCOME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          }
         }, engine);
   }
 

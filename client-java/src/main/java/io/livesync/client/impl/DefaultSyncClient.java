@@ -70,6 +70,7 @@ public final class DefaultSyncClient implements SyncClient {
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10))
         .build();
+    settings.eventListeners().forEach((listener, executor) -> events.add(executor, listener));
     this.engine = new Engine(settings, store, hlc, events, this::notifyListeners, scheduler,
         httpClient, new TokenManager(settings.tokenProvider()));
     for (String c : store.outboxCollections()) {

@@ -25,6 +25,7 @@ import java.util.function.BiConsumer;
  * methods documented otherwise.
  */
 final class Engine implements ConnectionManager.Session {
+  private static final System.Logger LOG = System.getLogger("io.livesync.client");
   private final ClientSettings settings;
   private final LocalStore store;
   private final Hlc hlc;
@@ -56,7 +57,16 @@ final class Engine implements ConnectionManager.Session {
     this.scheduler = scheduler;
     this.executor = task -> {
       try {
-        scheduler.execute(task);
+        scheduler.execute(() -> {
+          try {
+            task.run();
+          } catch (RuntimeException | Error e) {
+            // a bug or a local store failure: report it, keep the engine thread alive
+            LOG.log(System.Logger.Level.ERROR, "LiveSync client engine task failed", e);
+            emit(new SyncEvent.Error(new ErrorInfo(ErrorCode.INTERNAL,
+                "client engine task failed: " + e, null, null), e));
+          }
+        });
       } catch (RejectedExecutionException e) {
         // closed: late network callbacks have nothing left to do
       }

@@ -35,29 +35,32 @@ final class WsConnection {
   private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
   private boolean closing;
 
-  private WsConnection(Executor engine, Handler handler) {
+  WsConnection(Executor engine, Handler handler) {
     this.engine = engine;
     this.handler = handler;
   }
 
-  /** Opens a connection; completes when the upgrade succeeded, fails when it did not. */
-  static CompletableFuture<WsConnection> open(HttpClient http, URI uri, String token,
-      Duration connectTimeout, Executor engine, Handler handler) {
-    WsConnection c = new WsConnection(engine, handler);
+  /**
+   * Opens the connection; completes when the upgrade succeeded, fails when it did not. Messages
+   * may reach the handler before this completes, so callers identify the connection by this
+   * object, not by the completion.
+   */
+  CompletableFuture<Void> connect(HttpClient http, URI uri, String token,
+      Duration connectTimeout) {
     WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(connectTimeout);
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
-    return b.buildAsync(uri, c.new Listener()).thenApply(ws -> {
-      c.ws = ws;
-      return c;
-    });
+    return b.buildAsync(uri, new Listener()).thenAccept(w -> ws = w);
   }
+
+  private static final System.Logger LOG = System.getLogger("io.livesync.client.wire");
 
   void send(String text) {
     if (closing) {
       return;
     }
+    LOG.log(System.Logger.Level.TRACE, () -> "-> " + text);
     sendChain = sendChain.thenCompose(x -> ws.sendText(text, true)).exceptionally(e -> {
       abort();
       return null;
@@ -106,6 +109,7 @@ final class WsConnection {
       }
       String message = text.toString();
       text = new StringBuilder();
+      LOG.log(System.Logger.Level.TRACE, () -> "<- " + message);
       engine.execute(() -> {
         try {
           handler.onText(WsConnection.this, message);
