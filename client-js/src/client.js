@@ -503,7 +503,7 @@ export class LiveSyncClient {
     const ids = [ack.id];
     const changed = ack.status === 'applied' || ack.status === 'merged';
     if (entry) {
-      if (changed) ids.push(...st.markAcked(entry, ack.seq));
+      if (changed) ids.push(...st.markAcked(entry, ack.seq, ack.version));
       else st.removePending(entry);
     }
     if (ack.status !== 'applied') {

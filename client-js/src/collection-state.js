@@ -52,10 +52,12 @@ export class CollectionState {
     const entries = this.pending.get(id);
     let state = server ? { data: server.data, deleted: server.deleted } : null;
     let ts = server?.ts ?? null;
+    let version = server?.version ?? 0;
     if (entries) {
       for (const e of entries) {
         state = applyWrite(state, e.op, e.data);
         ts = e.ts;
+        if (e.ackedVersion > version) version = e.ackedVersion;
       }
       if (state) deepFreeze(state.data);
     }
@@ -64,7 +66,7 @@ export class CollectionState {
     return {
       id,
       data: state.data,
-      version: server?.version ?? 0,
+      version,
       ts,
       state: this.syncState(id),
       conflict,
@@ -118,12 +120,13 @@ export class CollectionState {
   }
 
   /**
-   * The server applied the write as `seq`. It stays in the view until the change itself arrives
-   * (or the cursor passes it), so the record does not flicker back to its old state meanwhile.
+   * The server applied the write as `seq`, making `version`. It stays in the view until the change
+   * itself arrives (or the cursor passes it), so the record does not flicker back meanwhile.
    * Returns the ids whose view changed.
    */
-  markAcked(entry, seq) {
+  markAcked(entry, seq, version) {
     entry.ackedSeq = seq;
+    entry.ackedVersion = version;
     return this.prune();
   }
 

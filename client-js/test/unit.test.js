@@ -140,8 +140,8 @@ describe('local view: server state with pending writes replayed on top', () => {
     synced(st, 4);
     const e = entry('a', 'insert', { v: 1 }, 1);
     st.addPending(e);
-    st.markAcked(e, 5);
-    assert.deepEqual(st.view('a'), { id: 'a', data: { v: 1 }, version: 0, ts: e.ts, state: 'synced', conflict: null });
+    st.markAcked(e, 5, 1);
+    assert.deepEqual(st.view('a'), { id: 'a', data: { v: 1 }, version: 1, ts: e.ts, state: 'synced', conflict: null });
     const r = st.applyLive(change({ id: 'a', seq: 5, data: { v: 1 }, opId: 'someone-else' }));
     assert.equal(r.kind, 'applied');
     assert.equal(st.pending.size, 0, 'pruned once the cursor passed the acked seq');
@@ -226,7 +226,7 @@ describe('cursor and sequence rules', () => {
     const mine = entry('y', 'insert', { v: 2 }, 2);
     st.addPending(acked);
     st.addPending(mine);
-    st.markAcked(acked, 9);
+    st.markAcked(acked, 9, 1);
     st.beginCatchUp();
     st.beginReset();
     st.applyItems([change({ id: 'fresh', seq: 1 })]);
