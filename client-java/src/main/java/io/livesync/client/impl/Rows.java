@@ -217,8 +217,8 @@ final class Rows implements AutoCloseable {
       if (!r.next()) {
         return LocalStore.Cursor.INITIAL;
       }
-      long gen = r.getLong(3);
-      return new LocalStore.Cursor(r.getString(1), r.getLong(2), r.wasNull() ? null : gen);
+      Long gen = nullableLong(r, 3);
+      return new LocalStore.Cursor(r.getString(1), r.getLong(2), gen);
     }
   }
 
