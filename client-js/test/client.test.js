@@ -343,3 +343,38 @@ describe('server-driven resets and conflicts', { timeout: 60_000 }, () => {
     assert.equal(await api.record(name, 'too-deep'), null);
   });
 });
+
+describe('server restart', { timeout: 120_000 }, () => {
+  test('after a kill -9 and restart on the same port, clients reconnect, resend and converge', async () => {
+    const own = await startServer();
+    const ownApi = serverApi(own.url);
+    const name = fresh('restart');
+    try {
+      const a = client(own.url);
+      const b = client(own.url);
+      const ta = a.collection(name);
+      const tb = b.collection(name);
+      await ta.save('before', { n: 1 });
+      await until(async () => (await tb.get('before'))?.state === 'synced', { what: 'b to see the first write' });
+      await own.kill();
+      await until(() => a.connectionState !== 'connected' && b.connectionState !== 'connected', { what: 'both to notice' });
+      await ta.update('before', { n: 2 });
+      await tb.save('during', { by: 'b' });
+      const again = await startServer({ port: own.port, dataDir: own.dataDir });
+      try {
+        await until(() => a.connectionState === 'connected' && b.connectionState === 'connected', { what: 'both to reconnect', timeout: 30_000 });
+        await until(async () => {
+          if (a.pendingCount || b.pendingCount) return false;
+          const want = JSON.stringify(contents(await ownApi.records(name)));
+          return want === JSON.stringify(contents(await ta.list())) && want === JSON.stringify(contents(await tb.list()));
+        }, { what: 'convergence after the restart' });
+        assert.deepEqual(contents(await ta.list()), { before: { n: 2 }, during: { by: 'b' } });
+        assert.equal((await ownApi.record(name, 'before')).version, 2);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await own.stop();
+    }
+  });
+});
