@@ -73,6 +73,7 @@ final class SyncPeer implements AutoCloseable {
   private int reconnectAttempts;
   private final List<Integer> portsUsed = new ArrayList<>();
   private final List<Long> reconnectedAtNanos = new ArrayList<>();
+  private final List<Long> syncedAtNanos = new ArrayList<>();
 
   // ---- replica (guarded by this)
   private final Map<String, Rec> replica = new HashMap<>();
@@ -161,7 +162,7 @@ final class SyncPeer implements AutoCloseable {
       ws = socket;
       connected = true;
       portsUsed.add(port);
-      if (!portsUsed.isEmpty() && portsUsed.size() > 1) {
+      if (portsUsed.size() > 1) {
         reconnectedAtNanos.add(System.nanoTime());
       }
       socket.textMessageHandler(text -> onText(socket, text));
@@ -275,6 +276,7 @@ final class SyncPeer implements AutoCloseable {
           cursor = seq;
           epoch = m.path("epoch").asText();
           syncedCount++;
+          syncedAtNanos.add(System.nanoTime());
           if (subscribing) {
             subscribing = false;
           } else {
@@ -661,6 +663,16 @@ final class SyncPeer implements AutoCloseable {
 
   synchronized List<Integer> portsUsed() {
     return new ArrayList<>(portsUsed);
+  }
+
+  /** When each connection after the first was established (nanoTime). */
+  synchronized List<Long> reconnectedAtNanos() {
+    return new ArrayList<>(reconnectedAtNanos);
+  }
+
+  /** When each {@code synced} arrived (nanoTime). */
+  synchronized List<Long> syncedAtNanos() {
+    return new ArrayList<>(syncedAtNanos);
   }
 
   synchronized int resent() {
