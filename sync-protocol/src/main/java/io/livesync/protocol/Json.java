@@ -22,8 +22,10 @@ public final class Json {
    */
   public static final int PARSER_MAX_DEPTH = 256;
 
+  /** Parse errors never quote the input: it may be a record's payload, which is never logged. */
   public static final ObjectMapper MAPPER = JsonMapper.builder()
       .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, false)
+      .configure(com.fasterxml.jackson.core.StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION, false)
       .build();
 
   static {

@@ -153,7 +153,7 @@ final class RedisChangeFeed {
       node = Json.parseObject(payload);
       change = Codec.decodeChange(node);
     } catch (RuntimeException e) {
-      LOG.warn("undecodable change on {}: {}", channel, e.toString());
+      LOG.warn("undecodable change on {}: {}", channel, e.getClass().getSimpleName());
       feed.dirty = true;
       return;
     }

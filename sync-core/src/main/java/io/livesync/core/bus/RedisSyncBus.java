@@ -207,7 +207,7 @@ public final class RedisSyncBus implements SyncBus {
       requestId = o.path("q").asText();
       result = Codec.decodeResult(o.get("result"));
     } catch (RuntimeException e) {
-      LOG.warn("undecodable reply from a worker: {}", e.toString());
+      LOG.warn("undecodable reply from a worker: {}", e.getClass().getSimpleName());
       return;
     }
     Pending p = pending.remove(requestId);

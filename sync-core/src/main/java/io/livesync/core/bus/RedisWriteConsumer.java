@@ -193,7 +193,7 @@ final class RedisWriteConsumer {
     try {
       write = Codec.decodeWrite(Json.parse(writeJson == null ? "null" : writeJson));
     } catch (RuntimeException e) {
-      LOG.warn("dropping undecodable stream entry {}: {}", entryId, e.toString());
+      LOG.warn("dropping undecodable stream entry {}: {}", entryId, e.getClass().getSimpleName());
       ack(entryId);
       return;
     }
