@@ -24,6 +24,9 @@ public final class SyncMetrics {
   private final Timer commitLatency;
 
   public SyncMetrics() {
+    // JVM heap and GC meters: operators size servers by heap per connection (docs/benchmarks.md)
+    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
     writeLatency = Timer.builder("livesync_write_latency")
         .description("Gateway: write received to ack or error sent")
         .publishPercentiles(0.5, 0.99, 0.999)
