@@ -11,13 +11,10 @@ import { Hlc, compareTs } from './hlc.js';
 import { HttpApi, MAX_PUSH_WRITES } from './http.js';
 import { COLLECTION_NAME, RECORD_ID, newNodeId, uuid } from './ids.js';
 import { cloneJson, deepFreeze } from './merge.js';
+import { Outbox, storedEntry, writeMessage } from './outbox.js';
+import { TokenSource } from './tokens.js';
 import { indexedDbStorage } from './storage-indexeddb.js';
 import { memoryStorage } from './storage-memory.js';
-
-/** Writes sent per second on one socket: half the server's default per-connection budget. */
-const WRITES_PER_SECOND = 500;
-/** Writes sent on one socket and not yet answered. */
-const MAX_IN_FLIGHT = 256;
 
 export const DEFAULTS = Object.freeze({
   realtime: true,
@@ -28,33 +25,6 @@ export const DEFAULTS = Object.freeze({
   connectTimeout: 10000,
   followNetworkStatus: true,
 });
-
-/** The fields of an outbox entry that are stored; the others are per-connection bookkeeping. */
-function storedEntry(e) {
-  const out = { opId: e.opId, collection: e.collection, id: e.id, op: e.op, ts: e.ts };
-  if (e.data !== undefined) out.data = e.data;
-  if (e.baseVersion !== undefined) out.baseVersion = e.baseVersion;
-  return out;
-}
-
-function writeMessage(e) {
-  const m = { type: e.op, opId: e.opId, collection: e.collection, id: e.id };
-  if (e.op !== 'delete') m.data = e.data;
-  m.ts = e.ts;
-  if (e.baseVersion !== undefined) m.baseVersion = e.baseVersion;
-  return m;
-}
-
-/** The `exp` claim of a JWT in seconds, or null. */
-function jwtExp(token) {
-  try {
-    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const exp = JSON.parse(atob(payload)).exp;
-    return typeof exp === 'number' ? exp : null;
-  } catch {
-    return null;
-  }
-}
 
 function resolveStorage(storage, serverUrl) {
   if (storage && typeof storage === 'object') return storage;
@@ -72,18 +42,11 @@ export class LiveSyncClient {
   #conn;
   #hlc = null;
   #collections = new Map();
-  /** opId → entry not yet acknowledged, in write (ts) order */
-  #outbox = new Map();
+  /** the writes not yet acknowledged, in write (ts) order */
+  #outbox;
   #chain = Promise.resolve();
-  #connId = 0;
   #pollGen = 0;
-  #token = null;
-  #retryTimer = null;
-  #authTimer = null;
-  #paceTimer = null;
-  #window = { start: 0, count: 0 };
-  /** writes sent on the current socket and not answered yet */
-  #inFlight = 0;
+  #tokens;
   #unlisten = [];
   #closed = false;
 
@@ -105,12 +68,12 @@ export class LiveSyncClient {
     }
     if (typeof o.fetch !== 'function') throw new TypeError('no fetch implementation: pass createClient({ fetch })');
     this.#o = o;
-    this.#token = options.token ?? null;
+    this.#tokens = new TokenSource({ token: options.token, tokenProvider: options.tokenProvider });
     this.#events = new Emitter((err, event) => {
       if (event !== 'error') this.#events.emit('error', { code: 'listener', message: `a '${event}' listener threw: ${err.message}`, error: err });
     });
     this.#storage = resolveStorage(options.storage, serverUrl);
-    this.#http = new HttpApi({ baseUrl: serverUrl, fetch: o.fetch, token: () => this.#currentToken() });
+    this.#http = new HttpApi({ baseUrl: serverUrl, fetch: o.fetch, tokens: this.#tokens });
     this.#conn = new ConnectionManager({
       realtime: o.realtime,
       WebSocket: o.WebSocket,
@@ -128,6 +91,13 @@ export class LiveSyncClient {
       onError: (err) => this.#emitError(err),
       poll: () => this.#poll(),
     });
+    this.#outbox = new Outbox({
+      send: (msg) => this.#conn.send(msg),
+      connected: () => this.#conn.connected,
+      onRetryDue: () => this.#conn.pollSoon(),
+      maxDelay: o.maxReconnectDelay,
+      random: o.random,
+    });
     /** Resolves when local storage is open; rejects if it cannot be. */
     this.ready = this.#init();
     this.ready.catch((err) => this.#emitError(err));
@@ -141,7 +111,7 @@ export class LiveSyncClient {
     outbox.sort((a, b) => compareTs(a.ts, b.ts));
     for (const e of outbox) {
       this.#hlc.observe(e.ts);
-      this.#outbox.set(e.opId, { ...e });
+      this.#outbox.add({ ...e });
     }
     if (this.#closed) return;
     let online = true;
@@ -200,9 +170,8 @@ export class LiveSyncClient {
   async close() {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#retryTimer);
-    clearTimeout(this.#authTimer);
-    clearTimeout(this.#paceTimer);
+    this.#tokens.cancelRefresh();
+    this.#outbox.close();
     for (const f of this.#unlisten) f();
     this.#conn.close();
     try {
@@ -265,68 +234,15 @@ export class LiveSyncClient {
     const entry = { opId: uuid(), collection: c.state.name, id, op, ts: this.#hlc.now() };
     if (op !== 'delete') entry.data = data;
     if (server) entry.baseVersion = server.version;
-    this.#outbox.set(entry.opId, entry);
+    this.#outbox.add(entry);
     c.state.addPending(entry);
     c.notify([id], 'local');
     this.#emitOutbox();
     const stored = this.#persist(() => this.#storage.putOutbox(storedEntry(entry)));
-    if (this.#conn.connected) this.#flush(); // in write order, behind any older queued write
+    if (this.#conn.connected) this.#outbox.flush(); // in write order, behind any older queued write
     else this.#conn.pollSoon();
     await stored;
     return id;
-  }
-
-  #send(entry) {
-    if (entry.notBefore > Date.now()) return false;
-    if (!this.#pace()) return false;
-    if (!this.#conn.send(writeMessage(entry))) return false;
-    entry.sentOn = this.#connId;
-    this.#window.count++;
-    this.#inFlight++;
-    return true;
-  }
-
-  /**
-   * The server answers writes beyond its per-connection rate with rate_limited and closes
-   * connections that keep exceeding it (4008), so a long offline queue is sent in paced bursts:
-   * at most WRITES_PER_SECOND per second and MAX_IN_FLIGHT unacknowledged at a time.
-   */
-  #pace() {
-    const now = Date.now();
-    const w = this.#window;
-    if (now - w.start >= 1000) {
-      w.start = now;
-      w.count = 0;
-    }
-    if (w.count < WRITES_PER_SECOND && this.#inFlight < MAX_IN_FLIGHT) return true;
-    if (!this.#paceTimer) {
-      const wait = w.count >= WRITES_PER_SECOND ? w.start + 1000 - now : 50;
-      this.#paceTimer = setTimeout(() => {
-        this.#paceTimer = null;
-        if (this.#conn.connected) this.#flush();
-      }, Math.max(wait, 1));
-    }
-    return false;
-  }
-
-  /** Sends the pending writes this connection has not carried yet, in write order. */
-  #flush() {
-    for (const e of this.#outbox.values()) {
-      if (e.sentOn === this.#connId || e.notBefore > Date.now()) continue;
-      if (!this.#send(e)) return;
-    }
-  }
-
-  #scheduleRetry() {
-    clearTimeout(this.#retryTimer);
-    let next = Infinity;
-    for (const e of this.#outbox.values()) if (e.notBefore) next = Math.min(next, e.notBefore);
-    if (next === Infinity || this.#closed) return;
-    this.#retryTimer = setTimeout(() => {
-      if (this.#conn.connected) this.#flush();
-      else this.#conn.pollSoon();
-      this.#scheduleRetry();
-    }, Math.max(0, next - Date.now()) + 1);
   }
 
   #persist(fn) {
@@ -340,13 +256,9 @@ export class LiveSyncClient {
   }
 
   #forget(entry) {
-    if (!this.#outbox.delete(entry.opId)) return;
+    if (!this.#outbox.remove(entry)) return;
     this.#persist(() => this.#storage.deleteOutbox(entry.opId));
     this.#emitOutbox();
-    if (entry.sentOn === this.#connId) {
-      this.#inFlight--;
-      if (this.#conn.connected) this.#flush(); // room in the window
-    }
   }
 
   #emitOutbox() {
@@ -364,33 +276,27 @@ export class LiveSyncClient {
 
   // ---- the socket ----
 
-  async #currentToken() {
-    if (this.#token == null && this.#o.tokenProvider) this.#token = await this.#o.tokenProvider();
-    return this.#token;
-  }
-
   async #socketUrl() {
     const url = new URL('/v1/ws', this.#o.serverUrl.replace(/^http/, 'ws'));
-    const token = await this.#currentToken();
+    const token = await this.#tokens.current();
     if (token) url.searchParams.set('access_token', token);
     return url.toString();
   }
 
   #onOpen(welcome) {
-    this.#connId++;
-    this.#inFlight = 0;
+    this.#outbox.newConnection();
     this.#pollGen++;
     this.user = welcome.user ?? null;
     this.#hlc.observeMillis(welcome.time);
     for (const c of this.#collections.values()) if (c.isLoaded) this.#subscribe(c);
-    this.#flush();
+    this.#outbox.flush();
     this.#scheduleAuthRefresh();
   }
 
   #onClose({ code, reason }) {
-    clearTimeout(this.#authTimer);
+    this.#tokens.cancelRefresh();
     if (code === 4001) {
-      if (this.#o.tokenProvider) this.#token = null;
+      this.#tokens.refused();
       this.#events.emit('error', { code: 'unauthorized', message: `the server closed the connection: token missing, invalid or expired (${reason})` });
     }
   }
@@ -405,18 +311,7 @@ export class LiveSyncClient {
   }
 
   #scheduleAuthRefresh() {
-    clearTimeout(this.#authTimer);
-    const exp = this.#o.tokenProvider && this.#token ? jwtExp(this.#token) : null;
-    if (!exp) return;
-    const delay = Math.max(exp * 1000 - Date.now() - 60_000, 5_000);
-    this.#authTimer = setTimeout(async () => {
-      try {
-        this.#token = await this.#o.tokenProvider();
-        this.#conn.send({ type: 'auth', token: this.#token });
-      } catch (err) {
-        this.#emitError(err);
-      }
-    }, delay);
+    this.#tokens.scheduleRefresh((token) => this.#conn.send({ type: 'auth', token }), (err) => this.#emitError(err));
   }
 
   #onMessage(msg) {
@@ -537,12 +432,8 @@ export class LiveSyncClient {
     }
     info.id = entry.id;
     if (RETRYABLE_CODES.has(info.code)) {
-      entry.attempts = (entry.attempts ?? 0) + 1;
-      if (entry.sentOn === this.#connId) this.#inFlight--;
-      entry.sentOn = undefined;
-      entry.notBefore = Date.now() + 250 + backoffDelay(entry.attempts, 1000, this.#o.maxReconnectDelay, this.#o.random);
+      this.#outbox.retryLater(entry);
       this.#events.emit('error', { ...info, retrying: true });
-      this.#scheduleRetry();
       return;
     }
     // Refused for good (invalid, forbidden, ...): the write is dropped and the record shows why.
@@ -561,8 +452,7 @@ export class LiveSyncClient {
   async #poll() {
     await this.ready;
     const gen = this.#pollGen;
-    const now = Date.now();
-    const due = [...this.#outbox.values()].filter((e) => !(e.notBefore > now));
+    const due = this.#outbox.due();
     for (let i = 0; i < due.length; i += MAX_PUSH_WRITES) {
       const batch = due.slice(i, i + MAX_PUSH_WRITES);
       const results = await this.#http.push(batch.map(writeMessage));

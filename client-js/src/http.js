@@ -8,18 +8,18 @@ export const PULL_PAGE = 500;
 export class HttpApi {
   #baseUrl;
   #fetch;
-  #token;
+  #tokens;
 
-  /** @param {{baseUrl: string, fetch: typeof fetch, token: () => Promise<string|null>}} o */
-  constructor({ baseUrl, fetch, token }) {
+  /** @param {{baseUrl: string, fetch: typeof fetch, tokens: import('./tokens.js').TokenSource}} o */
+  constructor({ baseUrl, fetch, tokens }) {
     this.#baseUrl = baseUrl;
     this.#fetch = fetch;
-    this.#token = token;
+    this.#tokens = tokens;
   }
 
   async #request(method, path, body) {
     const headers = { accept: 'application/json' };
-    const token = await this.#token();
+    const token = await this.#tokens.current();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res;
@@ -40,6 +40,7 @@ export class HttpApi {
       /* not JSON */
     }
     if (!res.ok) {
+      if (res.status === 401) this.#tokens.refused();
       const code = json?.error?.code ?? (res.status >= 500 ? 'unavailable' : 'bad_request');
       const message = json?.error?.message ?? `${method} ${path} answered ${res.status}`;
       throw new LiveSyncError(code, message, { status: res.status });

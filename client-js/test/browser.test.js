@@ -16,6 +16,14 @@ const SOURCES = [
   ['/', new URL('../../sync-gateway/src/main/resources/webroot/', import.meta.url)],
 ];
 
+/** The service worker must precache every module of the client, or an offline reload breaks. */
+async function assertServiceWorkerCachesEveryModule() {
+  const sw = await readFile(new URL('sw.js', SOURCES[1][1]), 'utf8');
+  const cached = [...sw.matchAll(/'lib\/([\w.-]+\.js)'/g)].map((m) => m[1]).sort();
+  const modules = (await readdir(SOURCES[0][1])).filter((f) => f.endsWith('.js')).sort();
+  assert.deepEqual(cached, modules, 'sw.js SHELL lists every file of client-js/src');
+}
+
 /** The jar packs copies of the page and the client: fail clearly when they are not these files. */
 async function assertServedFilesAreCurrent(url) {
   for (const [prefix, dir] of SOURCES) {
@@ -40,6 +48,7 @@ const nodeClients = [];
 before(async () => {
   server = await startServer();
   api = serverApi(server.url);
+  await assertServiceWorkerCachesEveryModule();
   await assertServedFilesAreCurrent(server.url);
   browser = await launchBrowser();
 });

@@ -6,7 +6,7 @@ const SHELL = [
   './', 'index.html', 'demo.js', 'demo.css',
   'lib/livesync.js', 'lib/client.js', 'lib/backoff.js', 'lib/collection.js', 'lib/collection-state.js',
   'lib/connection.js', 'lib/emitter.js', 'lib/errors.js', 'lib/hlc.js', 'lib/http.js', 'lib/ids.js',
-  'lib/merge.js', 'lib/storage-indexeddb.js', 'lib/storage-memory.js',
+  'lib/merge.js', 'lib/outbox.js', 'lib/storage-indexeddb.js', 'lib/storage-memory.js', 'lib/tokens.js',
 ];
 const NEVER = /^\/(v1|health|metrics)(\/|$)/;
 
