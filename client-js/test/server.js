@@ -15,10 +15,14 @@ export const SERVER_JAR = process.env.LIVESYNC_SERVER_JAR
 const READY = /LiveSync listening on (http:\/\/[^\s]+)/;
 const running = new Set();
 
-// A test process that dies in any way still takes its servers with it.
+// A test process that ends in any way still takes its servers with it: normal exit, an uncaught
+// failure, or a signal (exiting runs the 'exit' hooks, Playwright's browser cleanup included).
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.once(signal, () => process.exit(code));
+}
 
 /**
  * @param {{port?: number, dataDir?: string, env?: object, timeoutMs?: number}} options
