@@ -87,45 +87,91 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads each request head from the client (HTTP/1.1 keep-alive reuses connections, so every
+   * request is inspected, not only the first), relays allowed ones with their bodies, and after
+   * an upgrade relays raw bytes.
+   */
   private void handle(Socket client) {
+    Relay relay = null;
     try {
       if (mode == Mode.REFUSE_ALL) {
         client.close();
         return;
       }
-      byte[] head = readHead(client.getInputStream());
-      String text = new String(head, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-      boolean upgrade = text.contains("\nupgrade: websocket");
-      Mode m = mode;
-      if (m == Mode.REFUSE_ALL || m == Mode.REFUSE_WEBSOCKET && upgrade) {
-        if (upgrade) {
-          refusedUpgrades.incrementAndGet();
+      InputStream in = new java.io.BufferedInputStream(client.getInputStream());
+      while (true) {
+        byte[] head = readHead(in);
+        if (head == null) {
+          closeQuietly(client);
+          if (relay != null) {
+            relay.close();
+          }
+          return;
         }
-        OutputStream out = client.getOutputStream();
-        out.write(("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        client.close();
-        return;
+        String text = new String(head, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        boolean upgrade = text.contains("\nupgrade: websocket");
+        Mode m = mode;
+        if (m == Mode.REFUSE_ALL || m == Mode.REFUSE_WEBSOCKET && upgrade) {
+          if (upgrade) {
+            refusedUpgrades.incrementAndGet();
+          }
+          OutputStream out = client.getOutputStream();
+          out.write(("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+          out.flush();
+          closeQuietly(client);
+          if (relay != null) {
+            relay.close();
+          }
+          return;
+        }
+        if (relay == null) {
+          Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+          relay = new Relay(client, upstream);
+          relays.add(relay);
+          relay.pump(upstream, client);
+        }
+        relay.webSocket |= upgrade;
+        OutputStream up = relay.b.getOutputStream();
+        up.write(head);
+        if (upgrade || text.contains("\ntransfer-encoding: chunked")) {
+          relay.copyRest(in);
+          return;
+        }
+        java.util.regex.Matcher cl = java.util.regex.Pattern.compile("\ncontent-length:\\s*(\\d+)")
+            .matcher(text);
+        long remaining = cl.find() ? Long.parseLong(cl.group(1)) : 0;
+        byte[] buf = new byte[8192];
+        while (remaining > 0) {
+          int n = in.read(buf, 0, (int) Math.min(buf.length, remaining));
+          if (n < 0) {
+            throw new IOException("closed in a request body");
+          }
+          up.write(buf, 0, n);
+          remaining -= n;
+        }
+        up.flush();
       }
-      Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-      Relay relay = new Relay(client, upstream, upgrade);
-      relays.add(relay);
-      upstream.getOutputStream().write(head);
-      relay.start();
     } catch (IOException e) {
       closeQuietly(client);
+      if (relay != null) {
+        relay.close();
+      }
     }
   }
 
-  /** Reads up to the end of the first request head (CRLF CRLF). */
+  /** Reads up to the end of a request head (CRLF CRLF); null at a clean end of stream. */
   private static byte[] readHead(InputStream in) throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     int state = 0;
     while (buf.size() < 65536) {
       int b = in.read();
       if (b < 0) {
-        throw new IOException("closed before a request head");
+        if (buf.size() == 0) {
+          return null;
+        }
+        throw new IOException("closed inside a request head");
       }
       buf.write(b);
       state = (b == '\r' && (state == 0 || state == 2)) ? state + 1
@@ -140,20 +186,31 @@ public final class TcpProxy implements AutoCloseable {
   private final class Relay {
     final Socket a;
     final Socket b;
-    final boolean webSocket;
+    volatile boolean webSocket;
 
-    Relay(Socket a, Socket b, boolean webSocket) {
+    Relay(Socket a, Socket b) {
       this.a = a;
       this.b = b;
-      this.webSocket = webSocket;
     }
 
-    void start() {
-      pump(a, b);
-      pump(b, a);
+    /** Relays the rest of the client's stream as raw bytes, on the calling thread. */
+    void copyRest(InputStream in) {
+      byte[] buf = new byte[16384];
+      try {
+        OutputStream out = b.getOutputStream();
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          out.write(buf, 0, n);
+          out.flush();
+        }
+      } catch (IOException e) {
+        // one side closed
+      } finally {
+        close();
+      }
     }
 
-    private void pump(Socket from, Socket to) {
+    void pump(Socket from, Socket to) {
       Thread t = new Thread(() -> {
         byte[] buf = new byte[16384];
         try (InputStream in = from.getInputStream()) {
