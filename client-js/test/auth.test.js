@@ -8,6 +8,10 @@ import { startServer } from './server.js';
 import { nextEvent, nodeClient, until } from './util.js';
 
 const SECRET = 'client-js-test-secret-0123456789-abcdefghij';
+
+// Each test has its own limit; every wait inside it has a shorter one that names what it waited for.
+const EACH = { timeout: 120_000 };
+
 let server;
 const clients = [];
 
@@ -40,8 +44,8 @@ after(async () => {
   await server?.stop();
 });
 
-describe('authentication', { timeout: 60_000 }, () => {
-  test('a token from tokenProvider opens the socket as its subject; grants are enforced', async () => {
+describe('authentication', () => {
+  test('a token from tokenProvider opens the socket as its subject; grants are enforced', EACH, async () => {
     let calls = 0;
     const a = client({ tokenProvider: async () => { calls++; return tokenFor('alice'); } });
     await until(() => a.connectionState === 'connected', { what: 'connected' });
@@ -63,14 +67,14 @@ describe('authentication', { timeout: 60_000 }, () => {
     assert.equal((await noRead).code, 'forbidden');
   });
 
-  test('HTTP polling sends the token too', async () => {
+  test('HTTP polling sends the token too', EACH, async () => {
     const a = client({ realtime: false, token: tokenFor('carol') });
     const todos = a.collection('user:carol:notes');
     await todos.save('n1', { text: 'over HTTP' });
     await until(async () => (await todos.get('n1'))?.state === 'synced' && (await todos.get('n1')).version === 1, { what: 'push and pull with a token' });
   });
 
-  test('a token about to expire is refreshed on the live socket', async () => {
+  test('a token about to expire is refreshed on the live socket', EACH, async () => {
     const issued = [];
     const a = client({ tokenProvider: () => { const t = tokenFor('dave', 7); issued.push(t); return t; } });
     const closes = [];
@@ -86,7 +90,7 @@ describe('authentication', { timeout: 60_000 }, () => {
     await until(async () => (await todos.get('d1')).state === 'synced', { what: 'a write after the refresh' });
   });
 
-  test('a bad token is reported as unauthorized instead of failing silently', async () => {
+  test('a bad token is reported as unauthorized instead of failing silently', EACH, async () => {
     const a = client({ token: jwt({ sub: 'eve', exp: Math.floor(Date.now() / 1000) + 600 }, 'another-secret-that-is-long-enough-000000'), maxReconnectAttempts: 1 });
     const refused = nextEvent(a, 'error', (x) => x.code === 'unauthorized');
     a.collection('user:eve:todos'); // gives the HTTP fallback something to pull

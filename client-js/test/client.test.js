@@ -8,6 +8,9 @@ import { startProxy } from './proxy.js';
 import { serverApi, startServer } from './server.js';
 import { contents, nextEvent, nodeClient, until } from './util.js';
 
+// Each test has its own limit; every wait inside it has a shorter one that names what it waited for.
+const EACH = { timeout: 120_000 };
+
 let server;
 let api;
 const clients = [];
@@ -45,8 +48,8 @@ after(async () => {
   await server?.stop();
 });
 
-describe('writes and live changes', { timeout: 60_000 }, () => {
-  test('a save is visible at once as pending, then synced with the server version', async () => {
+describe('writes and live changes', () => {
+  test('a save is visible at once as pending, then synced with the server version', EACH, async () => {
     const name = fresh('save');
     const a = client();
     const todos = a.collection(name);
@@ -68,7 +71,7 @@ describe('writes and live changes', { timeout: 60_000 }, () => {
     assert.equal(a.pendingCount, 0);
   });
 
-  test('another client sees inserts, updates (null removes a field) and deletes live', async () => {
+  test('another client sees inserts, updates (null removes a field) and deletes live', EACH, async () => {
     const name = fresh('live');
     const a = client();
     const b = client();
@@ -87,7 +90,7 @@ describe('writes and live changes', { timeout: 60_000 }, () => {
     assert.deepEqual(await tb.list(), []);
   });
 
-  test('watch() yields the current list first, then each new state', async () => {
+  test('watch() yields the current list first, then each new state', EACH, async () => {
     const name = fresh('watch');
     const a = client();
     const b = client();
@@ -104,7 +107,7 @@ describe('writes and live changes', { timeout: 60_000 }, () => {
     assert.deepEqual(await iter.next(), { done: true, value: undefined });
   });
 
-  test('invalid writes are refused locally with a clear message', async () => {
+  test('invalid writes are refused locally with a clear message', EACH, async () => {
     const c = client().collection(fresh('bad'));
     await assert.rejects(c.save('bad id!', {}), /record id 'bad id!' is not allowed/);
     await assert.rejects(c.save({ _secret: 1 }), /reserved/);
@@ -113,8 +116,8 @@ describe('writes and live changes', { timeout: 60_000 }, () => {
   });
 });
 
-describe('convergence', { timeout: 90_000 }, () => {
-  test('two clients editing the same records concurrently converge to the server state', async () => {
+describe('convergence', () => {
+  test('two clients editing the same records concurrently converge to the server state', EACH, async () => {
     const name = fresh('conv');
     const a = client();
     const b = client();
@@ -137,8 +140,8 @@ describe('convergence', { timeout: 90_000 }, () => {
   });
 });
 
-describe('offline and restarts', { timeout: 90_000 }, () => {
-  test('writes made offline survive a restart and reach the server exactly once', async () => {
+describe('offline and restarts', () => {
+  test('writes made offline survive a restart and reach the server exactly once', EACH, async () => {
     const name = fresh('offline');
     const storage = memoryStorage();
     const a1 = client(undefined, { storage });
@@ -168,7 +171,7 @@ describe('offline and restarts', { timeout: 90_000 }, () => {
     await converged(name, a2);
   });
 
-  test('a long offline queue is paced under the server\'s write rate: no rate_limited, no 4008', async () => {
+  test('a long offline queue is paced under the server\'s write rate: no rate_limited, no 4008', EACH, async () => {
     const name = fresh('burst');
     const a = client();
     const errors = [];
@@ -190,7 +193,7 @@ describe('offline and restarts', { timeout: 90_000 }, () => {
     assert.equal((await api.records(name)).length, 2500);
   });
 
-  test('a write re-sent after a crash between send and ack is applied once (same opId)', async () => {
+  test('a write re-sent after a crash between send and ack is applied once (same opId)', EACH, async () => {
     const name = fresh('opid');
     const storage = memoryStorage();
     const a1 = client(undefined, { storage });
@@ -215,12 +218,12 @@ describe('offline and restarts', { timeout: 90_000 }, () => {
   });
 });
 
-describe('connection loss', { timeout: 90_000 }, () => {
+describe('connection loss', () => {
   let proxy;
   before(async () => { proxy = await startProxy(server.port); });
   after(async () => { await proxy?.close(); });
 
-  test('a dropped socket reconnects, re-sends pending writes and catches up from its cursor', async () => {
+  test('a dropped socket reconnects, re-sends pending writes and catches up from its cursor', EACH, async () => {
     const name = fresh('reconnect');
     proxy.setMode('open');
     const a = client(proxy.url);
@@ -243,7 +246,7 @@ describe('connection loss', { timeout: 90_000 }, () => {
     assert.equal((await api.record(name, 'x')).version, 3);
   });
 
-  test('after maxReconnectAttempts the client polls over HTTP, then returns to the socket', async () => {
+  test('after maxReconnectAttempts the client polls over HTTP, then returns to the socket', EACH, async () => {
     const name = fresh('poll');
     proxy.setMode('no-websocket');
     const a = client(proxy.url, { maxReconnectAttempts: 2, reconnectDelay: 50, maxReconnectDelay: 300, pollInterval: 150 });
@@ -266,7 +269,7 @@ describe('connection loss', { timeout: 90_000 }, () => {
     await converged(name, a, b);
   });
 
-  test('realtime: false syncs by HTTP polling alone', async () => {
+  test('realtime: false syncs by HTTP polling alone', EACH, async () => {
     const name = fresh('http');
     const a = client(undefined, { realtime: false, pollInterval: 100 });
     const b = client();
@@ -279,8 +282,8 @@ describe('connection loss', { timeout: 90_000 }, () => {
   });
 });
 
-describe('server-driven resets and conflicts', { timeout: 60_000 }, () => {
-  test('a cursor naming another epoch is reset: the stale copy is dropped and reloaded', async () => {
+describe('server-driven resets and conflicts', () => {
+  test('a cursor naming another epoch is reset: the stale copy is dropped and reloaded', EACH, async () => {
     const name = fresh('reset');
     await api.put(name, 'real', { ok: true });
     const storage = memoryStorage();
@@ -303,7 +306,7 @@ describe('server-driven resets and conflicts', { timeout: 60_000 }, () => {
     assert.equal(stored.cursor.epoch, done.epoch);
   });
 
-  test('an offline write older than a concurrent one is superseded and shown as a conflict', async () => {
+  test('an offline write older than a concurrent one is superseded and shown as a conflict', EACH, async () => {
     const name = fresh('conflict');
     const a = client();
     const b = client();
@@ -328,7 +331,7 @@ describe('server-driven resets and conflicts', { timeout: 60_000 }, () => {
     await until(async () => (await ta.get('t')).state === 'synced', { what: 'a new write clears the conflict' });
   });
 
-  test('a write the server refuses for good is dropped and reported', async () => {
+  test('a write the server refuses for good is dropped and reported', EACH, async () => {
     const name = fresh('refused');
     const a = client();
     let deep = { leaf: 1 };
@@ -344,8 +347,8 @@ describe('server-driven resets and conflicts', { timeout: 60_000 }, () => {
   });
 });
 
-describe('server restart', { timeout: 120_000 }, () => {
-  test('after a kill -9 and restart on the same port, clients reconnect, resend and converge', async () => {
+describe('server restart', () => {
+  test('after a kill -9 and restart on the same port, clients reconnect, resend and converge', EACH, async () => {
     const own = await startServer();
     const ownApi = serverApi(own.url);
     const name = fresh('restart');

@@ -8,11 +8,18 @@ export async function until(fn, { timeout = 15_000, every = 20, what = 'conditio
   const deadline = Date.now() + timeout;
   let last;
   for (;;) {
+    let timer;
     try {
-      last = await fn();
+      // A check that itself hangs (a busy page, a stuck request) must not outlast the deadline.
+      const expired = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the check itself did not return')), Math.max(deadline - Date.now(), 1));
+      });
+      last = await Promise.race([fn(), expired]);
       if (last) return last;
     } catch (err) {
       last = err;
+    } finally {
+      clearTimeout(timer);
     }
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeout} ms waiting for ${what}; last: ${last instanceof Error ? last.stack : JSON.stringify(last)}`);
