@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
 final class RedisChangeFeed {
   private static final Logger LOG = LoggerFactory.getLogger(RedisChangeFeed.class);
   private static final int PAGE = 500;
-  private static final long MAX_RETRY_MILLIS = 5_000;
+  private static final long MAX_RETRY_MILLIS = 2_000;
 
   private final ContextInternal ctx;
   private final RedisSubscriber subscriber;

@@ -26,10 +26,13 @@ import org.slf4j.LoggerFactory;
  */
 final class RedisSubscriber {
   private static final Logger LOG = LoggerFactory.getLogger(RedisSubscriber.class);
-  private static final long MAX_BACKOFF_MILLIS = 5_000;
+  private static final long MAX_BACKOFF_MILLIS = 2_000;
 
   interface Listener {
     void message(String channel, String payload);
+
+    /** The connection was lost: what is published until {@link #reconnected} is lost. */
+    void lost();
 
     /** The connection came back after a loss; every channel is subscribed again. */
     void reconnected();
@@ -64,6 +67,11 @@ final class RedisSubscriber {
       }
       return subscribeOn(c, List.of(channel)).onSuccess(v -> active.add(channel));
     });
+  }
+
+  /** Whether messages on the channel are received now (subscribed on a live connection). */
+  boolean isActive(String channel) {
+    return conn != null && active.contains(channel);
   }
 
   Future<Void> unsubscribe(String channel) {
@@ -183,6 +191,7 @@ final class RedisSubscriber {
       conn = null;
       lostOnce = true;
       c.close();
+      listener.lost();
       connection();
     });
   }

@@ -38,6 +38,16 @@ import org.slf4j.LoggerFactory;
  *       {@code ls:replies:<processId>}. No answer within {@code writeTimeoutMillis} (a lost
  *       reply, no worker) fails the submit with {@code unavailable}; the write may still be
  *       applied, and its retry with the same opId gets the original ack.
+ *   <li><b>Order per record</b>: workers of the consumer group process entries concurrently,
+ *       so two entries for one record could be committed in either order. To keep the order
+ *       in which this process received writes to one record (what the embedded server does,
+ *       and what client-wins's "applied in arrival order" needs), a write is XADDed only once
+ *       the previous write of this process to the same record was answered (or failed);
+ *       writes to other records are not held back. A held write's timeout runs from its
+ *       submit, and a write that timed out while held is never sent. When the pub/sub
+ *       connection that carries the answers is lost, every unanswered submit fails at once
+ *       with {@code unavailable} instead of waiting for its timeout, and until it is back new
+ *       submits fail at once (they are not appended: nobody could deliver their ack).
  *   <li><b>Changes</b>: {@link #subscribe} SUBSCRIBEs (once per collection per process) to the
  *       channel the commit script publishes on; {@link RedisChangeFeed} delivers in seq order
  *       and repairs lost messages from the store.
@@ -63,6 +73,8 @@ public final class RedisSyncBus implements SyncBus {
   private final RedisSubscriber subscriber;
   private final RedisChangeFeed feed;
   private final Map<String, Pending> pending = new HashMap<>();
+  /** Per record (collection NUL id): the last submitted write's result, until it completes. */
+  private final Map<String, Future<WriteResult>> lastPerRecord = new HashMap<>();
   private final List<RedisWriteConsumer> consumers = new ArrayList<>();
   private long nextRequest;
   private boolean closed;
@@ -79,6 +91,11 @@ public final class RedisSyncBus implements SyncBus {
       @Override
       public void message(String channel, String payload) {
         onMessage(channel, payload);
+      }
+
+      @Override
+      public void lost() {
+        failPending("the connection carrying the workers' answers to Redis was lost");
       }
 
       @Override
@@ -119,6 +136,11 @@ public final class RedisSyncBus implements SyncBus {
       if (closed) {
         return Future.failedFuture(unavailable("the bus is closed"));
       }
+      if (!subscriber.isActive(replyChannel(options.processId()))) {
+        // the answer could not reach this process: do not append a write nobody would ack
+        return Future.failedFuture(new SyncException(ErrorCode.UNAVAILABLE, "Redis is "
+            + "unreachable (reconnecting); the write was not applied: retry it later"));
+      }
       String requestId = Long.toString(++nextRequest);
       Promise<WriteResult> promise = ctx.promise();
       long timer = ctx.setTimer(options.writeTimeoutMillis(), t -> {
@@ -128,19 +150,40 @@ public final class RedisSyncBus implements SyncBus {
         }
       });
       pending.put(requestId, new Pending(promise, timer));
-      link.send(Request.cmd(Command.XADD).arg(WRITES).arg("*")
-              .arg("w").arg(Json.write(Codec.writeNode(write)))
-              .arg("r").arg(options.processId())
-              .arg("q").arg(requestId))
-          .onFailure(err -> ctx.runOnContext(v -> {
-            Pending p = pending.remove(requestId);
-            if (p != null) {
-              ctx.owner().cancelTimer(p.timer());
-              p.promise().tryFail(link.unavailable(err));
-            }
-          }));
-      return promise.future();
+      String key = write.collection() + '\u0000' + write.id();
+      Future<WriteResult> previous = lastPerRecord.get(key);
+      Future<WriteResult> result = promise.future();
+      lastPerRecord.put(key, result);
+      result.onComplete(ar -> {
+        if (lastPerRecord.get(key) == result) {
+          lastPerRecord.remove(key);
+        }
+      });
+      if (previous == null) {
+        append(requestId, write);
+      } else {
+        previous.onComplete(ar -> ctx.runOnContext(v -> append(requestId, write)));
+      }
+      return result;
     });
+  }
+
+  /** XADDs a submitted write, unless it already failed (timed out, or the bus closed). */
+  private void append(String requestId, Write write) {
+    if (!pending.containsKey(requestId)) {
+      return;
+    }
+    link.send(Request.cmd(Command.XADD).arg(WRITES).arg("*")
+            .arg("w").arg(Json.write(Codec.writeNode(write)))
+            .arg("r").arg(options.processId())
+            .arg("q").arg(requestId))
+        .onFailure(err -> ctx.runOnContext(v -> {
+          Pending p = pending.remove(requestId);
+          if (p != null) {
+            ctx.owner().cancelTimer(p.timer());
+            p.promise().tryFail(link.unavailable(err));
+          }
+        }));
   }
 
   @Override
@@ -189,6 +232,24 @@ public final class RedisSyncBus implements SyncBus {
       pending.clear();
       return link.close();
     });
+  }
+
+  /**
+   * Fails every unanswered submit with {@code unavailable}: their answers, if any come, are
+   * published while this process is not subscribed and lost, so waiting for the timeout would
+   * only hold the writers (and the writes queued behind them for the same record) back. A write
+   * already appended may still be applied; its retry with the same opId gets the original ack.
+   */
+  private void failPending(String why) {
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<Pending> failed = new ArrayList<>(pending.values());
+    pending.clear();
+    for (Pending p : failed) {
+      ctx.owner().cancelTimer(p.timer());
+      p.promise().tryFail(unavailable(why));
+    }
   }
 
   private void onMessage(String channel, String payload) {

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RedisWriteConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(RedisWriteConsumer.class);
-  private static final long MAX_RETRY_MILLIS = 5_000;
+  private static final long MAX_RETRY_MILLIS = 2_000;
   private static final int CLAIM_COUNT = 100;
   private static final int CLAIM_ROUNDS = 10;
 

@@ -286,8 +286,27 @@ public final class Cluster implements AutoCloseable {
       started.add(launch("gateway-" + (char) ('a' + i), Role.GATEWAY, freePort()));
     }
     for (Node n : started) {
-      awaitReady(n);
-      (n.role == Role.GATEWAY ? gateways : workers).add(n);
+      Node ready = awaitReadyOrRelaunch(n, false);
+      (ready.role == Role.GATEWAY ? gateways : workers).add(ready);
+    }
+  }
+
+  /**
+   * Waits for the node; when it could not bind its port (another process took it meanwhile),
+   * starts it again on the same port (if {@code keepPort}, once) or on another one.
+   */
+  private Node awaitReadyOrRelaunch(Node n, boolean keepPort) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        awaitReady(n);
+        return n;
+      } catch (AssertionError e) {
+        if (!n.tail().contains("Address already in use") || attempt >= 5) {
+          throw e;
+        }
+        int port = keepPort && attempt == 1 ? n.port : freePort();
+        n = launch(n.name, n.role, port);
+      }
     }
   }
 
@@ -357,15 +376,15 @@ public final class Cluster implements AutoCloseable {
   }
 
   /**
-   * Starts the node again (killing it first if it still runs) with the same role and port;
-   * returns the new node, which replaces the old one in {@link #gateways()}/{@link #workers()}.
+   * Starts the node again (killing it first if it still runs) with the same role and port (or
+   * another port if that one was taken meanwhile); returns the new node, which replaces the old
+   * one in {@link #gateways()}/{@link #workers()}.
    */
   public Node restart(Node node) {
     if (node.isAlive()) {
       kill9(node);
     }
-    Node fresh = launch(node.name, node.role, node.port);
-    awaitReady(fresh);
+    Node fresh = awaitReadyOrRelaunch(launch(node.name, node.role, node.port), true);
     List<Node> list = node.role == Role.GATEWAY ? gateways : workers;
     int i = list.indexOf(node);
     if (i >= 0) {
@@ -379,9 +398,8 @@ public final class Cluster implements AutoCloseable {
   /** Starts one more node of the role. */
   public Node add(Role role) {
     List<Node> list = role == Role.GATEWAY ? gateways : workers;
-    Node n = launch((role == Role.GATEWAY ? "gateway-" : "worker-") + (char) ('a' + list.size()),
-        role, freePort());
-    awaitReady(n);
+    Node n = awaitReadyOrRelaunch(launch((role == Role.GATEWAY ? "gateway-" : "worker-")
+        + (char) ('a' + list.size()), role, freePort()), false);
     list.add(n);
     return n;
   }
@@ -486,7 +504,30 @@ public final class Cluster implements AutoCloseable {
     }
   }
 
+  /**
+   * A port that is free now, chosen below the kernel's ephemeral range when possible: ports in
+   * that range are also handed to outgoing connections (the nodes' own Redis connections), which
+   * could take it before the node binds it.
+   */
   static int freePort() {
+    int low = 32768;
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      low = Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: take the kernel's choice below
+    }
+    java.util.Random random = new java.util.Random();
+    if (low > 12_000) {
+      for (int i = 0; i < 50; i++) {
+        int port = 10_000 + random.nextInt(low - 10_000);
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+          return s.getLocalPort();
+        } catch (IOException taken) {
+          // try another
+        }
+      }
+    }
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {

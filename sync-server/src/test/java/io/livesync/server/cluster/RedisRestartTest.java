@@ -89,12 +89,21 @@ class RedisRestartTest {
       Load.join(writers, WRITE_MILLIS + 120_000);
 
       assertThat(acksDuringOutage).as("acks received while Redis was down").isZero();
+      assertThat(acksResumedMillis).as("ms from the restart until 100 more acks").isLessThan(
+          10_000);
       Verify.Report r = Verify.converged(cluster.gateways().stream().map(Cluster.Node::url)
           .toList(), COLLECTION, peers, 30_000);
       for (SyncPeer p : peers) {
         assertThat(p.epoch()).as("%s: the epoch survived the restart", p.name).isEqualTo(epoch);
       }
       int subscriptionErrors = peers.stream().mapToInt(SyncPeer::subscriptionErrors).sum();
+      System.out.println("acks per second from the kill (restart after "
+          + outageMillis + " ms): " + perSecond(Load.ackTimes(peers), killedAt));
+      List<Long> unavailable = new ArrayList<>();
+      peers.forEach(p -> unavailable.addAll(p.unavailableNanos()));
+      java.util.Collections.sort(unavailable);
+      System.out.println("unavailable answers per second from the kill: "
+          + perSecond(unavailable, killedAt));
       System.out.printf("redis restart (appendfsync always): %d writes acked (%d before the "
               + "kill), collection seq %d, none lost; outage %d ms, %d writes answered "
               + "unavailable during it (and REST 503), 0 acks during it; after the restart "
@@ -108,6 +117,21 @@ class RedisRestartTest {
       peers.forEach(SyncPeer::close);
       vertx.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  private static List<Integer> perSecond(List<Long> sortedNanos, long from) {
+    List<Integer> counts = new ArrayList<>();
+    for (long t : sortedNanos) {
+      if (t < from) {
+        continue;
+      }
+      int second = (int) TimeUnit.NANOSECONDS.toSeconds(t - from);
+      while (counts.size() <= second) {
+        counts.add(0);
+      }
+      counts.set(second, counts.get(second) + 1);
+    }
+    return counts;
   }
 
   private static long elapsedMillis(long since) {
