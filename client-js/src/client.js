@@ -350,6 +350,7 @@ export class LiveSyncClient {
 
   #applyItems(c, items) {
     for (const it of items) this.#hlc.observe(it.ts);
+    c.received = (c.received ?? 0) + items.length;
     const r = c.state.applyItems(items);
     if (r.persist.length) this.#commit(c, { records: r.persist });
     c.notify(r.ids, 'remote');
@@ -359,7 +360,9 @@ export class LiveSyncClient {
     const r = c.state.applySynced(seq, epoch);
     this.#commit(c, { reset: r.reset, records: r.persist, cursor: r.cursor });
     c.notify(r.ids, 'remote');
-    this.#events.emit('synced', { collection: c.state.name, seq, epoch, reset: r.reset });
+    const received = c.received ?? 0;
+    c.received = 0;
+    this.#events.emit('synced', { collection: c.state.name, seq, epoch, reset: r.reset, received });
     for (const ch of r.buffered) this.#applyLive(c, ch);
   }
 

@@ -66,7 +66,8 @@ export interface ClientEvents {
   conflict: { collection: string; id: string } & Conflict;
   error: { code: string; message: string; opId?: string; collection?: string; id?: string; retrying?: boolean; write?: Write; error?: unknown };
   change: { collection: string; id: string; op: 'insert' | 'update' | 'delete'; version: number; seq: number; ts: string | null; origin: string | null; own: boolean };
-  synced: { collection: string; seq: number; epoch: string; reset: boolean };
+  /** A catch-up finished; `received` counts the records it brought. */
+  synced: { collection: string; seq: number; epoch: string; reset: boolean; received: number };
   reset: { collection: string };
   resubscribe: { collection: string; cursor: number; seq: number };
   outbox: { pending: number };

@@ -54,7 +54,10 @@ client.on('connection', ({ state, attempt, delay }) => {
   const extra = state === 'reconnecting' && delay != null ? ` (attempt ${attempt}, retry in ${delay} ms)` : '';
   log('connection', `${state}${extra}`);
 });
-client.on('synced', ({ seq, reset }) => log('synced', `caught up to seq ${seq}${reset ? ' after a reset' : ''}`));
+client.on('synced', ({ seq, reset, received }) => {
+  const brought = received ? `, ${received} record${received === 1 ? '' : 's'} changed meanwhile` : '';
+  log('synced', `caught up to seq ${seq}${brought}${reset ? ' after a reset' : ''}`);
+});
 client.on('reset', () => log('reset', 'the server asked for a full reload of the list', 'conflict'));
 client.on('resubscribe', ({ cursor, seq }) => log('gap', `missed changes between ${cursor} and ${seq}: re-subscribing`, 'conflict'));
 client.on('ack', async ({ id, status, version }) => log('ack', `${status} "${await titleOf(id)}" → v${version}`));
@@ -62,9 +65,10 @@ client.on('change', async ({ id, op, seq, own, origin }) => {
   if (own) return; // the echo of an edit made here: its ack is logged
   log('remote', `${op} "${await titleOf(id)}" (seq ${seq}, from ${origin ?? 'server'})`);
 });
-client.on('conflict', ({ id, status, record }) => {
-  const winner = record?.data?.title != null ? `; kept "${record.data.title}"` : '';
-  log('conflict', `${status}: a concurrent write to "${short(id)}" won${winner}`);
+client.on('conflict', async ({ id, status, record }) => {
+  const title = await titleOf(id); // awaited like the ack's, so the log keeps ack → conflict order
+  const kept = record?.data?.title != null ? `; the server kept "${record.data.title}"` : '';
+  log('conflict', `${status}: a concurrent write to "${title}" won${kept}`);
 });
 client.on('error', ({ code, message, retrying }) => log('error', `${code}: ${message}${retrying ? ' (will retry)' : ''}`));
 
