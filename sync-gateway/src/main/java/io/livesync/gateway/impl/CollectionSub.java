@@ -59,7 +59,7 @@ final class CollectionSub {
   private List<Buffered> buffer = new ArrayList<>();
   private boolean bufferOverflow;
 
-  private record Buffered(Change change, String encoded) {
+  private record Buffered(Change change, OutboundFrame encoded) {
   }
 
   CollectionSub(Connection conn, String collection, Store store, FanOut fanOut, int pageSize) {
@@ -83,7 +83,7 @@ final class CollectionSub {
     catchUp(since, true, clientEpoch);
   }
 
-  void onLive(Change change, String encoded) {
+  void onLive(Change change, OutboundFrame encoded) {
     switch (state) {
       case LIVE:
         if (change.seq() <= lastSeq) {

@@ -3,6 +3,7 @@ package io.livesync.gateway.impl;
 import io.livesync.core.bus.SyncBus;
 import io.livesync.protocol.Change;
 import io.livesync.protocol.Codec;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.util.HashMap;
@@ -12,8 +13,9 @@ import java.util.Set;
 
 /**
  * One gateway instance's live fan-out: one bus subscription per collection, shared by every
- * socket of this instance subscribed to it (reference counted). Each change is encoded once and
- * the same text is written to every subscriber. Confined to the instance's event loop.
+ * socket of this instance subscribed to it (reference counted). Each change is encoded to UTF-8
+ * once and the same bytes are written to every subscriber (flushed once per socket at the end of
+ * the event-loop turn, see {@link Flusher}). Confined to the instance's event loop.
  */
 final class FanOut {
   private final SyncBus bus;
@@ -72,9 +74,16 @@ final class FanOut {
       if (members.isEmpty()) {
         return;
       }
-      String encoded = Codec.change(change);
-      for (CollectionSub member : members) {
-        member.onLive(change, encoded);
+      OutboundFrame encoded = OutboundFrame.text(Codec.change(change));
+      if (members.size() > 1) {
+        encoded.shareDirect(ByteBufAllocator.DEFAULT);
+      }
+      try {
+        for (CollectionSub member : members) {
+          member.onLive(change, encoded);
+        }
+      } finally {
+        encoded.endShare();
       }
     }
   }

@@ -147,7 +147,7 @@ public final class GatewayRoutes {
         if (capped != null) {
           releaseOnClose(req, capped);
         }
-        new Connection(ws, context, gw, principal).start();
+        new Connection(ws, channelOf(req), context, gw, principal).start();
       }).onFailure(err -> {
         if (capped != null) {
           userConnections.release(capped);
@@ -155,6 +155,12 @@ public final class GatewayRoutes {
         LOG.debug("WebSocket upgrade failed: {}", err.toString());
       });
     });
+  }
+
+  /** The socket's Netty channel, for writes flushed once per event-loop turn; null if unknown. */
+  private static io.netty.channel.Channel channelOf(HttpServerRequest req) {
+    return req.connection() instanceof ConnectionBase base
+        ? base.channelHandlerContext().channel() : null;
   }
 
   /**
