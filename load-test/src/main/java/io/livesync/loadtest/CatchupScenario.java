@@ -50,7 +50,7 @@ final class CatchupScenario extends Scenario {
     check("all connections open", failed == 0, failed + " connection(s) failed");
     run.log("catch-up storm: " + m + " subscriber(s) from cursor " + opts.since());
     long before = run.stats.catchupItems.sum();
-    measureStart = run.stats.counts();
+    startMeasuring();
     long t0 = System.nanoTime();
     List<Future<Long>> synced = new ArrayList<>();
     for (Client c : clients) {
@@ -60,7 +60,7 @@ final class CatchupScenario extends Scenario {
     }
     long end = t0 + TimeUnit.MILLISECONDS.toNanos(opts.durationMillis());
     long t1 = run.timeline(end, true, () -> synced.stream().allMatch(Future::isComplete));
-    measureEnd = run.stats.counts();
+    stopMeasuring();
     measuredSeconds = (t1 - t0) / 1e9;
     long items = run.stats.catchupItems.sum() - before;
     long ok = synced.stream().filter(Future::succeeded).count();

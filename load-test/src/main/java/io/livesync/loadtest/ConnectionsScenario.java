@@ -50,11 +50,11 @@ final class ConnectionsScenario extends Scenario {
     check("all subscribed", notSynced == 0, notSynced + " subscription(s) not synced");
     long open = n - failed;
     long after = heap(probe, "with connections");
-    measureStart = run.stats.counts();
+    startMeasuring();
     long m0 = System.nanoTime();
     long m1 = run.timeline(m0 + TimeUnit.MILLISECONDS.toNanos(opts.durationMillis()), true,
         null);
-    measureEnd = run.stats.counts();
+    stopMeasuring();
     measuredSeconds = (m1 - m0) / 1e9;
     long afterHold = heap(probe, "after holding");
     long stillOpen = run.stats.connected.sum() - run.stats.closedByServer.sum();

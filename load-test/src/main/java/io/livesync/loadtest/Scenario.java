@@ -12,6 +12,8 @@ abstract class Scenario {
   final Map<String, String> checks = new LinkedHashMap<>();
   Stats.Counts measureStart;
   Stats.Counts measureEnd;
+  private double[] cpuStart;
+  private double[] cpuEnd;
   double measuredSeconds;
   long expectedDeliveries = -1;
   long missedSends;
@@ -32,6 +34,46 @@ abstract class Scenario {
 
   abstract void execute() throws Exception;
 
+  /** Marks the start of the measured window: counters and CPU times. */
+  void startMeasuring() {
+    measureStart = run.stats.counts();
+    cpuStart = cpu();
+  }
+
+  /** Marks the end of the measured window. */
+  void stopMeasuring() {
+    measureEnd = run.stats.counts();
+    cpuEnd = cpu();
+  }
+
+  private double[] cpu() {
+    return new double[] {new CpuMeter(opts.serverPid()).server(), CpuMeter.self(),
+        System.nanoTime() / 1e9};
+  }
+
+  /** CPU use over the measured window: per cent of one core, and per operation. */
+  private void cpuResults(Stats.Counts m) {
+    if (cpuStart == null || cpuEnd == null) {
+      return;
+    }
+    double wall = Math.max(1e-9, cpuEnd[2] - cpuStart[2]);
+    double loader = cpuEnd[1] - cpuStart[1];
+    results.put("loaderCpuPercent", Math.round(loader / wall * 100));
+    if (cpuStart[0] < 0 || cpuEnd[0] < 0) {
+      return;
+    }
+    double server = cpuEnd[0] - cpuStart[0];
+    results.put("serverCpuPercent", Math.round(server / wall * 100));
+    if (m.deliveries() + m.catchupItems() > 0) {
+      results.put("serverCpuMicrosPerDelivery", Math.round(server * 1e6
+          / (m.deliveries() + m.catchupItems()) * 100) / 100.0);
+    }
+    if (m.acks() > 0) {
+      results.put("serverCpuMicrosPerAckedWrite", Math.round(server * 1e6 / m.acks() * 100)
+          / 100.0);
+    }
+  }
+
   static long seconds(double s) {
     return (long) (s * 1e9);
   }
@@ -46,6 +88,7 @@ abstract class Scenario {
     Stats.Counts m = measureEnd == null || measureStart == null ? new Stats.Counts(0, 0, 0, 0,
         0, 0, 0, 0) : measureEnd.minus(measureStart);
     double secs = Math.max(1e-9, measuredSeconds);
+    cpuResults(m);
     Report.Totals totals = totals(total);
     Report.Totals measured = new Report.Totals(m.sent(), m.acks(), m.errors(), m.changes(), -1,
         m.deliveries(), m.catchupItems(), m.bytesIn(), m.bytesOut(), 0, 0, 0, 0, 0);

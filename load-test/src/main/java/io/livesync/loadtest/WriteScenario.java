@@ -82,10 +82,10 @@ final class WriteScenario extends Scenario {
     long measureFrom = start + TimeUnit.MILLISECONDS.toNanos(opts.warmupMillis());
     long measureTo = measureFrom + TimeUnit.MILLISECONDS.toNanos(opts.durationMillis());
     run.timeline(measureFrom, false, null);
-    measureStart = run.stats.counts();
+    startMeasuring();
     long t0 = System.nanoTime();
     long t1 = run.timeline(measureTo, true, null);
-    measureEnd = run.stats.counts();
+    stopMeasuring();
     measuredSeconds = (t1 - t0) / 1e9;
     run.stopWriters();
     stopChurn();
