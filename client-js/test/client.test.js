@@ -348,13 +348,15 @@ describe('server-driven resets and conflicts', () => {
 });
 
 describe('server restart', () => {
-  test('after a kill -9 and restart on the same port, clients reconnect, resend and converge', EACH, async () => {
+  test('after a kill -9 and a restart on the same data, clients reconnect, resend and converge', EACH, async () => {
     const own = await startServer();
-    const ownApi = serverApi(own.url);
+    // Clients reach the server through a proxy, so the restarted server may take any free port.
+    const proxy = await startProxy(own.port);
     const name = fresh('restart');
+    let again = null;
     try {
-      const a = client(own.url);
-      const b = client(own.url);
+      const a = client(proxy.url);
+      const b = client(proxy.url);
       const ta = a.collection(name);
       const tb = b.collection(name);
       await ta.save('before', { n: 1 });
@@ -363,20 +365,20 @@ describe('server restart', () => {
       await until(() => a.connectionState !== 'connected' && b.connectionState !== 'connected', { what: 'both to notice' });
       await ta.update('before', { n: 2 });
       await tb.save('during', { by: 'b' });
-      const again = await startServer({ port: own.port, dataDir: own.dataDir });
-      try {
-        await until(() => a.connectionState === 'connected' && b.connectionState === 'connected', { what: 'both to reconnect', timeout: 30_000 });
-        await until(async () => {
-          if (a.pendingCount || b.pendingCount) return false;
-          const want = JSON.stringify(contents(await ownApi.records(name)));
-          return want === JSON.stringify(contents(await ta.list())) && want === JSON.stringify(contents(await tb.list()));
-        }, { what: 'convergence after the restart' });
-        assert.deepEqual(contents(await ta.list()), { before: { n: 2 }, during: { by: 'b' } });
-        assert.equal((await ownApi.record(name, 'before')).version, 2);
-      } finally {
-        await again.stop();
-      }
+      again = await startServer({ dataDir: own.dataDir });
+      proxy.setTarget(again.port);
+      const againApi = serverApi(again.url);
+      await until(() => a.connectionState === 'connected' && b.connectionState === 'connected', { what: 'both to reconnect', timeout: 30_000 });
+      await until(async () => {
+        if (a.pendingCount || b.pendingCount) return false;
+        const want = JSON.stringify(contents(await againApi.records(name)));
+        return want === JSON.stringify(contents(await ta.list())) && want === JSON.stringify(contents(await tb.list()));
+      }, { what: 'convergence after the restart' });
+      assert.deepEqual(contents(await ta.list()), { before: { n: 2 }, during: { by: 'b' } });
+      assert.equal((await againApi.record(name, 'before')).version, 2, 'the acknowledged write survived kill -9, the queued one applied once');
     } finally {
+      await proxy.close();
+      await again?.stop();
       await own.stop();
     }
   });
