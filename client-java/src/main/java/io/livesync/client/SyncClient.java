@@ -47,8 +47,11 @@ public interface SyncClient extends AutoCloseable {
 
   /**
    * Waits until every local write is acknowledged and visible in the local copy and every
-   * opened collection is caught up with the server (subscribed and {@code synced}, or, when
-   * polling, pulled after the last write). Returns false when the timeout passes first.
+   * opened collection is caught up: over the socket, subscribed and {@code synced}, plus a ping
+   * round trip so that everything the server sent before it has been applied; when polling,
+   * pulled after the last write. Returns false when the timeout passes first. (A server that
+   * holds back live changes from a slow client catches it up later; that cannot be seen from
+   * here.)
    */
   boolean awaitSynced(Duration timeout) throws InterruptedException;
 

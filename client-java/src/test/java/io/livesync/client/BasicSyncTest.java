@@ -134,6 +134,26 @@ class BasicSyncTest {
   }
 
   @Test
+  void aTokenIsSentOnTheSocketAndOverHttp() throws Exception {
+    // this server build runs with authentication off and ignores the token; the test proves
+    // the token travels without breaking the handshake or the HTTP calls
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    try (SyncClient socket = SyncClient.builder().serverUrl(server.url()).inMemoryStorage()
+            .tokenProvider(() -> "t" + asked.incrementAndGet() + ".e30.sig").build();
+         SyncClient http = SyncClient.builder().serverUrl(server.url()).inMemoryStorage()
+            .realtime(false).tokenProvider(() -> "h.e30.sig").build()) {
+      socket.collection("todos").save("tok1", Map.of("n", 1)).join();
+      http.collection("todos").save("tok2", Map.of("n", 2)).join();
+      assertThat(socket.awaitSynced(Duration.ofSeconds(10))).isTrue();
+      assertThat(http.awaitSynced(Duration.ofSeconds(10))).isTrue();
+      assertThat(socket.state()).isEqualTo(ConnectionState.CONNECTED);
+      assertThat(http.state()).isEqualTo(ConnectionState.POLLING);
+      assertThat(asked.get()).isEqualTo(1);
+      assertThat(ServerState.pull(server.url(), "todos").records()).containsKeys("tok1", "tok2");
+    }
+  }
+
+  @Test
   void watchPublishesTheCurrentListThenEachChange() throws Exception {
     CollectionRef todosB = b.collection("todos");
     CompletableFuture<List<SyncRecord>> sawTwo = new CompletableFuture<>();

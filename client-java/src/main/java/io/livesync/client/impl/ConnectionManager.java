@@ -48,6 +48,8 @@ final class ConnectionManager {
 
   private ConnectionState state;
   private WsConnection socket;
+  private long pingsSent;
+  private long pongsReceived;
   private boolean attempting;
   private int failures;
   private long lastReceivedNanos;
@@ -76,6 +78,25 @@ final class ConnectionManager {
   /** The open socket in CONNECTED, else null. */
   WsConnection socket() {
     return state == ConnectionState.CONNECTED ? socket : null;
+  }
+
+  /**
+   * Sends a ping on the open socket and returns its number on this connection (pongs come back
+   * in order, so pong number n means everything the server sent before it has been handled);
+   * -1 when not connected.
+   */
+  long ping() {
+    WsConnection ws = socket();
+    if (ws == null) {
+      return -1;
+    }
+    ws.send(Codec.encodeClient(new io.livesync.protocol.ClientMessage.Ping()));
+    return ++pingsSent;
+  }
+
+  /** How many pongs this connection has received. */
+  long pongs() {
+    return pongsReceived;
   }
 
   void start() {
@@ -179,6 +200,8 @@ final class ConnectionManager {
   }
 
   private void welcomed(WsConnection ws, ServerMessage.Welcome welcome) {
+    pingsSent = 0;
+    pongsReceived = 0;
     cancel(welcomeTimer);
     cancel(retryTimer);
     failures = 0;
@@ -223,7 +246,7 @@ final class ConnectionManager {
         ws.abort();
         lost(ws, "no message from the server for " + silentMillis + " ms", false);
       } else {
-        ws.send(Codec.encodeClient(new io.livesync.protocol.ClientMessage.Ping()));
+        ping();
       }
     }), every, every, TimeUnit.MILLISECONDS);
   }
@@ -298,6 +321,8 @@ final class ConnectionManager {
       } else if (state == ConnectionState.CONNECTED) {
         if (m instanceof ServerMessage.Authed) {
           scheduleTokenRefresh(ws);
+        } else if (m instanceof ServerMessage.Pong) {
+          pongsReceived++;
         }
         session.message(m);
       }

@@ -21,6 +21,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,8 +57,12 @@ public final class DefaultSyncClient implements SyncClient {
       store.close();
       throw e;
     }
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(
+    ScheduledThreadPoolExecutor engineThread = new ScheduledThreadPoolExecutor(1,
         daemon("livesync-client-" + nodeId));
+    // close() must not wait for timers (retries, probes, polls) that no longer matter
+    engineThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    engineThread.setRemoveOnCancelPolicy(true);
+    this.scheduler = engineThread;
     if (settings.callbackExecutor() == null) {
       ownCallbackExecutor = Executors.newSingleThreadExecutor(
           daemon("livesync-callbacks-" + nodeId));

@@ -45,6 +45,9 @@ final class Engine implements ConnectionManager.Session {
   private boolean pollRunning;
   private boolean pollAgain;
   private ScheduledFuture<?> pollTimer;
+  /** The ping whose pong completes the sync waiters (a round-trip barrier), or -1. */
+  private long barrierPing = -1;
+  private WsConnection barrierSocket;
 
   Engine(ClientSettings settings, LocalStore store, Hlc hlc, EventHub events,
       BiConsumer<String, Set<String>> viewListeners, ScheduledExecutorService scheduler,
@@ -349,12 +352,40 @@ final class Engine implements ConnectionManager.Session {
     if (!flushWaiters.isEmpty() && store.pendingCount() == 0) {
       completeFlush();
     }
-    if (!syncWaiters.isEmpty() && synced()) {
+    if (syncWaiters.isEmpty()) {
+      return;
+    }
+    if (!synced()) {
+      barrierPing = -1; // a barrier must start after the condition holds
+    } else if (barrierPassed()) {
       for (CompletableFuture<Void> f : syncWaiters) {
         f.complete(null);
       }
       syncWaiters.clear();
     }
+  }
+
+  /**
+   * Over the socket, "synced" also requires a ping round trip started after the rest of the
+   * condition held: its pong proves that everything the server sent before it (changes of
+   * other devices already on their way) has been applied.
+   */
+  private boolean barrierPassed() {
+    if (state != ConnectionState.CONNECTED) {
+      barrierPing = -1;
+      return true;
+    }
+    WsConnection socket = connection.socket();
+    if (barrierPing < 0 || barrierSocket != socket) {
+      barrierSocket = socket;
+      barrierPing = connection.ping();
+      return false;
+    }
+    if (connection.pongs() < barrierPing) {
+      return false;
+    }
+    barrierPing = -1;
+    return true;
   }
 
   private void completeFlush() {

@@ -60,7 +60,7 @@ final class WsConnection {
     if (closing) {
       return;
     }
-    LOG.log(System.Logger.Level.TRACE, () -> "-> " + text);
+    LOG.log(System.Logger.Level.TRACE, () -> "-> " + abbreviate(text));
     sendChain = sendChain.thenCompose(x -> ws.sendText(text, true)).exceptionally(e -> {
       abort();
       return null;
@@ -91,6 +91,10 @@ final class WsConnection {
     }
   }
 
+  private static String abbreviate(String text) {
+    return text.length() <= 300 ? text : text.substring(0, 300) + "… (" + text.length() + " chars)";
+  }
+
   private final class Listener implements WebSocket.Listener {
     private StringBuilder text = new StringBuilder();
 
@@ -109,7 +113,7 @@ final class WsConnection {
       }
       String message = text.toString();
       text = new StringBuilder();
-      LOG.log(System.Logger.Level.TRACE, () -> "<- " + message);
+      LOG.log(System.Logger.Level.TRACE, () -> "<- " + abbreviate(message));
       engine.execute(() -> {
         try {
           handler.onText(WsConnection.this, message);
