@@ -3,8 +3,8 @@
 // first (run-tests.sh does when the jar is missing).
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +14,28 @@ export const SERVER_JAR = process.env.LIVESYNC_SERVER_JAR
 
 const READY = /LiveSync listening on (http:\/\/[^\s]+)/;
 const running = new Set();
+let jarCopy = null; // {dir, path} once copied
+let copying = null;
+
+/**
+ * The servers of one test process run from a private copy of the jar: a rebuild of the original
+ * while they run (another build in the same work tree) would otherwise break their class loading.
+ */
+function privateJar() {
+  copying ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'livesync-jar-'));
+    jarCopy = { dir, path: join(dir, 'sync-server.jar') };
+    await copyFile(SERVER_JAR, jarCopy.path);
+    return jarCopy.path;
+  })();
+  return copying;
+}
 
 // A test process that ends in any way still takes its servers with it: normal exit, an uncaught
 // failure, or a signal (exiting runs the 'exit' hooks, Playwright's browser cleanup included).
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  if (jarCopy) rmSync(jarCopy.dir, { recursive: true, force: true });
 });
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
   process.once(signal, () => process.exit(code));
@@ -35,7 +52,7 @@ export async function startServer({ port = 0, dataDir, env = {}, timeoutMs = 90_
   }
   const ownDir = !dataDir;
   dataDir ??= await mkdtemp(join(tmpdir(), 'livesync-js-'));
-  const child = spawn('java', ['-jar', SERVER_JAR], {
+  const child = spawn('java', ['-jar', await privateJar()], {
     env: {
       ...process.env,
       SYNC_PORT: String(port),
