@@ -60,8 +60,9 @@ class WorkerKillTest {
       long longestGap = Load.longestAckGapMillis(ackTimes, killedAt, Math.max(writeEnd,
           killedAt + TimeUnit.SECONDS.toNanos(5)));
       assertThat(acksAfterKill).as("acks after the kill").isGreaterThan(200);
+      // the dead worker's entries are claimed once idle for 5 s: other writes must not wait
       assertThat(longestGap).as("longest interval without any ack after the kill (ms)")
-          .isLessThan(3_000);
+          .isLessThan(4_000);
       assertThat(Load.pendingTotal(cluster.redis())).as("stream entries never acknowledged")
           .isZero();
 
