@@ -65,12 +65,19 @@ export async function startServer({ port = 0, dataDir, env = {}, timeoutMs = 90_
   });
   running.add(child);
   let output = '';
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-    running.delete(child);
-    resolve({ code, signal });
-  }));
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+    child.once('error', (err) => { // e.g. no java on the PATH: there may be no 'exit'
+      output += `\ncannot run java: ${err.message}`;
+      running.delete(child);
+      resolve({ code: null, signal: err.code });
+    });
+  });
 
-  const url = await new Promise((resolve, reject) => {
+  const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`server did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     function fail(err) {
       clearTimeout(timer);
@@ -89,6 +96,14 @@ export async function startServer({ port = 0, dataDir, env = {}, timeoutMs = 90_
     child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
     exited.then(({ code, signal }) => fail(new Error(`server exited (${code ?? signal}) before it was ready:\n${output}`)));
   });
+  let url;
+  try {
+    url = await ready;
+  } catch (err) {
+    await exited;
+    if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
 
   async function end(signal) {
     if (child.exitCode === null && child.signalCode === null) {
