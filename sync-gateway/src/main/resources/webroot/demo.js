@@ -55,7 +55,7 @@ client.on('connection', ({ state, attempt, delay }) => {
   log('connection', `${state}${extra}`);
 });
 client.on('synced', ({ seq, reset, received }) => {
-  const brought = received ? `, ${received} record${received === 1 ? '' : 's'} changed meanwhile` : '';
+  const brought = received ? `, ${received} record${received === 1 ? '' : 's'} received` : '';
   log('synced', `caught up to seq ${seq}${brought}${reset ? ' after a reset' : ''}`);
 });
 client.on('reset', () => log('reset', 'the server asked for a full reload of the list', 'conflict'));
