@@ -8,6 +8,7 @@ import io.livesync.core.metrics.SyncMetrics;
 import io.livesync.core.spi.CommitResult;
 import io.livesync.core.spi.Mutation;
 import io.livesync.core.spi.OpRecord;
+import io.livesync.core.spi.Prior;
 import io.livesync.core.spi.Store;
 import io.livesync.core.spi.StoredRecord;
 import io.livesync.protocol.Ack;
@@ -122,34 +123,31 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private Future<Void> process(List<Pending> batch) {
-    List<Future<StoredRecord>> records = new ArrayList<>(batch.size());
-    List<Future<OpRecord>> ops = new ArrayList<>(batch.size());
+    List<Write> writes = new ArrayList<>(batch.size());
     for (Pending p : batch) {
-      Write w = p.incoming().write();
-      records.add(store.get(w.collection(), w.id()));
-      ops.add(store.findOp(w.opId()));
+      writes.add(p.incoming().write());
     }
-    return Future.all(Future.all(records), Future.all(ops))
-        .compose(v -> commit(batch, records, ops))
+    // one read of the whole batch's records and opIds (SQLite: a few tasks, not two per write)
+    return store.priors(writes)
+        .compose(priors -> commit(batch, priors))
         .recover(err -> {
           failAll(batch, err);
           return Future.succeededFuture();
         });
   }
 
-  private Future<Void> commit(List<Pending> batch, List<Future<StoredRecord>> records,
-      List<Future<OpRecord>> ops) {
+  private Future<Void> commit(List<Pending> batch, List<Prior> priors) {
     List<Pending> toCommit = new ArrayList<>(batch.size());
     List<Mutation> mutations = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       Pending p = batch.get(i);
-      OpRecord known = ops.get(i).result();
+      OpRecord known = priors.get(i).op();
       if (known != null) {
         replyDuplicate(p.incoming(), known);
         continue;
       }
       try {
-        mutations.add(resolve(records.get(i).result(), p.incoming().write()));
+        mutations.add(resolve(priors.get(i).record(), p.incoming().write()));
         toCommit.add(p);
       } catch (SyncException e) {
         reply(p.incoming(), WriteResult.error(ErrorInfo.of(e, p.incoming().write().opId(),

@@ -1,6 +1,8 @@
 package io.livesync.core.spi;
 
+import io.livesync.protocol.Write;
 import io.vertx.core.Future;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,6 +45,29 @@ public interface Store {
 
   /** What the store remembers of an opId, or null. */
   Future<OpRecord> findOp(String opId);
+
+  /**
+   * The inputs of one group commit: for each write, what {@link #get} of its record and {@link
+   * #findOp} of its opId return, in one call so that a backend can read a whole batch with few
+   * round trips. Each entry is read independently, as separate calls would be (the commit's
+   * compare-and-set catches changes in between); the list is in the order of {@code writes}.
+   * The default makes the two calls for every write.
+   */
+  default Future<List<Prior>> priors(List<Write> writes) {
+    List<Future<StoredRecord>> records = new ArrayList<>(writes.size());
+    List<Future<OpRecord>> ops = new ArrayList<>(writes.size());
+    for (Write w : writes) {
+      records.add(get(w.collection(), w.id()));
+      ops.add(findOp(w.opId()));
+    }
+    return Future.all(Future.all(records), Future.all(ops)).map(v -> {
+      List<Prior> out = new ArrayList<>(writes.size());
+      for (int i = 0; i < writes.size(); i++) {
+        out.add(new Prior(records.get(i).result(), ops.get(i).result()));
+      }
+      return out;
+    });
+  }
 
   /**
    * Commits mutations in list order. An implementation may commit all of them in one

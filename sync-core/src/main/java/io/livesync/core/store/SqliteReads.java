@@ -21,24 +21,39 @@ final class SqliteReads {
   private SqliteReads() {
   }
 
-  static StoredRecord get(Connection c, String collection, String id) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT " + SqliteRows.RECORD_COLUMNS
-        + " FROM records WHERE collection = ? AND id = ?")) {
-      ps.setString(1, collection);
-      ps.setString(2, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? SqliteRows.record(rs) : null;
-      }
+  static final String GET = "SELECT " + SqliteRows.RECORD_COLUMNS
+      + " FROM records WHERE collection = ? AND id = ?";
+  static final String FIND_OP = "SELECT op_id, fingerprint, ack, created_at FROM ops"
+      + " WHERE op_id = ?";
+
+  /**
+   * The per-write reads of the commit path, prepared once per reader connection: preparing
+   * costs more than running them. Closing each result set resets its statement, so no read
+   * transaction (and no old snapshot) outlives a call.
+   */
+  static final class Prepared {
+    final PreparedStatement get;
+    final PreparedStatement findOp;
+
+    Prepared(Connection c) throws SQLException {
+      this.get = c.prepareStatement(GET);
+      this.findOp = c.prepareStatement(FIND_OP);
     }
   }
 
-  static OpRecord findOp(Connection c, String opId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT op_id, fingerprint, ack, created_at FROM ops WHERE op_id = ?")) {
-      ps.setString(1, opId);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? SqliteRows.op(rs) : null;
-      }
+  static StoredRecord get(PreparedStatement ps, String collection, String id)
+      throws SQLException {
+    ps.setString(1, collection);
+    ps.setString(2, id);
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? SqliteRows.record(rs) : null;
+    }
+  }
+
+  static OpRecord findOp(PreparedStatement ps, String opId) throws SQLException {
+    ps.setString(1, opId);
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? SqliteRows.op(rs) : null;
     }
   }
 
