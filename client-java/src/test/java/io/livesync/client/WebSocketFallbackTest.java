@@ -72,6 +72,17 @@ class WebSocketFallbackTest {
   }
 
   @Test
+  void aDroppedConnectionIsNoticedWithoutTrafficAndRecovered() throws Exception {
+    proxy.setMode(TcpProxy.Mode.PASS);
+    events.await(EventLog.state(ConnectionState.CONNECTED), Duration.ofSeconds(20));
+    int mark = events.mark();
+    proxy.dropAll(); // no close frame, no write pending: only the TCP close tells
+    events.awaitFrom(mark, EventLog.state(ConnectionState.RECONNECTING), Duration.ofSeconds(5));
+    events.awaitFrom(mark, EventLog.state(ConnectionState.CONNECTED), Duration.ofSeconds(20));
+    assertThat(a.awaitSynced(Duration.ofSeconds(10))).isTrue();
+  }
+
+  @Test
   void pollsOverHttpWhileUpgradesAreRefusedThenReturnsToTheSocket() throws Exception {
     CollectionRef todosA = a.collection("todos");
     CollectionRef todosB = b.collection("todos");

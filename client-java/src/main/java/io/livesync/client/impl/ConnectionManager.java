@@ -26,7 +26,7 @@ final class ConnectionManager {
     void stateChanged(ConnectionState previous, ConnectionState current, String reason);
 
     /** The socket is open and the welcome arrived; the state is already CONNECTED. */
-    void connected(WsConnection socket);
+    void connected(WsConnection socket, ServerMessage.Welcome welcome);
 
     /** Any message after the welcome. */
     void message(ServerMessage message);
@@ -208,7 +208,7 @@ final class ConnectionManager {
     setState(ConnectionState.CONNECTED, "connected as " + welcome.user());
     startHeartbeat(ws);
     scheduleTokenRefresh(ws);
-    session.connected(ws);
+    session.connected(ws, welcome);
   }
 
   /** The socket closed or failed; {@code tokenExpired} when the server closed with 4001. */

@@ -64,9 +64,12 @@ final class DefaultCollectionRef implements CollectionRef {
         data = Json.fromMap(map);
         Validation.data(data, Limits.DEFAULTS);
       }
-      Write w = new Write(op, UUID.randomUUID().toString(), name, id, data,
-          client.hlc().now(), null);
-      client.store().write(w, client.settings().clock().millis());
+      LocalStore store = client.store();
+      synchronized (store) { // timestamps in outbox order, even for writes on many threads
+        Write w = new Write(op, UUID.randomUUID().toString(), name, id, data,
+            client.hlc().now(), null);
+        store.write(w, client.settings().clock().millis());
+      }
       client.written(name, id);
       return CompletableFuture.completedFuture(null);
     } catch (RuntimeException e) {

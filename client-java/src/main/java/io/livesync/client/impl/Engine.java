@@ -139,6 +139,9 @@ final class Engine implements ConnectionManager.Session {
   void open(String collection) {
     executor.execute(() -> {
       replicator.open(collection);
+      if (polling) {
+        pollNow(); // no need to wait a whole interval for a collection opened while polling
+      }
       checkWaiters();
     });
   }
@@ -216,7 +219,8 @@ final class Engine implements ConnectionManager.Session {
   }
 
   @Override
-  public void connected(WsConnection socket) {
+  public void connected(WsConnection socket, ServerMessage.Welcome welcome) {
+    hlc.observeMillis(welcome.time());
     replicator.connected(socket);
     sender.drain();
     checkWaiters();
@@ -244,8 +248,10 @@ final class Engine implements ConnectionManager.Session {
       replicator.onReset(r.collection());
     } else if (m instanceof ServerMessage.Error e) {
       ErrorInfo err = e.error();
-      if (err.opId() != null && store.entry(err.opId()) != null) {
-        sender.onError(err);
+      if (err.opId() != null) {
+        if (store.entry(err.opId()) != null) {
+          sender.onError(err);
+        } // else: the answer to a retry of a write already settled
       } else {
         if (err.collection() != null) {
           replicator.onCollectionError(err);

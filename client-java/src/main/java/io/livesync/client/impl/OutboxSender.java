@@ -44,6 +44,7 @@ final class OutboxSender {
   private final Set<String> busyRecords = new HashSet<>();
   private final Backoff retryBackoff;
   private long socketPausedUntilNanos;
+  private long pushPausedUntilNanos;
   private int socketErrors;
   private boolean pushRunning;
   private int pushFailures;
@@ -131,6 +132,11 @@ final class OutboxSender {
     if (pushRunning) {
       return;
     }
+    long now = System.nanoTime();
+    if (now - pushPausedUntilNanos < 0) {
+      scheduleRetry((pushPausedUntilNanos - now) / 1_000_000);
+      return;
+    }
     List<Write> batch = new ArrayList<>();
     Set<String> keys = new HashSet<>();
     for (OutboxEntry e : engine.store().pending()) {
@@ -161,8 +167,10 @@ final class OutboxSender {
       }
       if (err != null) {
         pushFailures++;
+        pushPausedUntilNanos = System.nanoTime()
+            + retryBackoff.delayMillis(pushFailures - 1) * 1_000_000;
         engine.pushFailed(err);
-        scheduleRetry(retryBackoff.delayMillis(pushFailures - 1));
+        drain();
         return;
       }
       pushFailures = 0;
@@ -215,7 +223,9 @@ final class OutboxSender {
         engine.emit(new SyncEvent.Error(error, null));
       }
       if (!viaSocket) {
-        scheduleRetry(Math.max(100, retryBackoff.delayMillis(pushFailures)));
+        long pause = error.code() == ErrorCode.RATE_LIMITED ? RATE_LIMIT_PAUSE_MILLIS
+            : Math.max(100, retryBackoff.delayMillis(pushFailures));
+        pushPausedUntilNanos = System.nanoTime() + pause * 1_000_000;
       }
       return;
     }

@@ -4,6 +4,7 @@ import io.livesync.client.SyncEvent;
 import io.livesync.protocol.Change;
 import io.livesync.protocol.ClientMessage;
 import io.livesync.protocol.Codec;
+import io.livesync.protocol.ErrorCode;
 import io.livesync.protocol.ErrorInfo;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Replicator {
   static final int PULL_PAGE = 500;
+  private static final long RESUBSCRIBE_PAUSE_MILLIS = 1000;
 
   private enum Sub { IDLE, CATCHING_UP, LIVE, FAILED }
 
@@ -138,11 +140,27 @@ final class Replicator {
     }
   }
 
-  /** An error naming a collection but no write: a subscription was refused. */
+  /**
+   * An error naming a collection but no write: a subscription was refused or its catch-up
+   * failed (the server then forgets it). Transient failures subscribe again after a pause;
+   * others (forbidden, invalid) leave the collection unsubscribed until the next connection.
+   */
   void onCollectionError(ErrorInfo error) {
-    if (subs.get(error.collection()) == Sub.CATCHING_UP) {
-      subs.put(error.collection(), Sub.FAILED);
+    String c = error.collection();
+    if (!subs.containsKey(c)) {
+      return;
     }
+    if (!OutboxSender.retryable(error.code()) || error.code() == ErrorCode.UNAUTHORIZED) {
+      subs.put(c, Sub.FAILED);
+      return;
+    }
+    subs.put(c, Sub.IDLE);
+    WsConnection socket = engine.connection().socket();
+    engine.scheduler().schedule(() -> engine.executor().execute(() -> {
+      if (socket != null && socket == engine.connection().socket() && subs.get(c) == Sub.IDLE) {
+        subscribe(socket, c);
+      }
+    }), RESUBSCRIBE_PAUSE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   // ---------------------------------------------------------------- HTTP pull

@@ -62,7 +62,9 @@ final class WsConnection {
     }
     LOG.log(System.Logger.Level.TRACE, () -> "-> " + abbreviate(text));
     sendChain = sendChain.thenCompose(x -> ws.sendText(text, true)).exceptionally(e -> {
+      // the JDK does not tell the listener about an abort: report the failure ourselves
       abort();
+      engine.execute(() -> handler.onFailed(this, e));
       return null;
     });
   }

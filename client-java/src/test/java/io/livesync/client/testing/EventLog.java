@@ -58,11 +58,22 @@ public final class EventLog {
     return out;
   }
 
+  /** The number of events so far, for {@link #awaitFrom}. */
+  public synchronized int mark() {
+    return events.size();
+  }
+
   /** Waits for an event matching {@code p}, counting events seen before the call too. */
   public SyncEvent await(Predicate<SyncEvent> p, Duration timeout) throws Exception {
+    return awaitFrom(0, p, timeout);
+  }
+
+  /** Waits for an event matching {@code p} among the events from index {@code from} on. */
+  public SyncEvent awaitFrom(int from, Predicate<SyncEvent> p, Duration timeout)
+      throws Exception {
     CompletableFuture<SyncEvent> f = new CompletableFuture<>();
     synchronized (this) {
-      for (SyncEvent e : events) {
+      for (SyncEvent e : events.subList(Math.min(from, events.size()), events.size())) {
         if (p.test(e)) {
           return e;
         }
