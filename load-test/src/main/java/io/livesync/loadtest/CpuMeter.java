@@ -14,17 +14,29 @@ final class CpuMeter {
   /** Linux reports utime and stime in clock ticks of 1/100 s (USER_HZ) on every platform. */
   private static final double TICK_SECONDS = 0.01;
 
-  private final long pid;
+  private final long[] pids;
 
-  CpuMeter(long pid) {
-    this.pid = pid;
+  CpuMeter(long[] pids) {
+    this.pids = pids;
   }
 
-  /** The server's CPU seconds so far, or -1 when unknown (no pid, not Linux). */
+  /** The server processes' CPU seconds so far, or -1 when unknown (no pid, not Linux). */
   double server() {
-    if (pid <= 0) {
+    if (pids.length == 0) {
       return -1;
     }
+    double sum = 0;
+    for (long pid : pids) {
+      double s = cpuOf(pid);
+      if (s < 0) {
+        return -1;
+      }
+      sum += s;
+    }
+    return sum;
+  }
+
+  private static double cpuOf(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       // the command name (field 2) may hold spaces: count fields after its closing parenthesis

@@ -14,13 +14,14 @@ import java.util.Map;
  * @param closedLoop each writer keeps {@code inflight} writes outstanding instead of a rate
  * @param records catch-up: records the collection must hold before the reconnect storm
  * @param since catch-up: the cursor the reconnecting clients present (0 = full history)
- * @param serverPid the server's process id, to force a GC with jcmd before heap readings
+ * @param serverPids the server's process ids (gateway first): CPU is summed over them, and the
+ *     first is the one whose GC is forced with jcmd before heap readings
  */
 public record Options(
     String scenario, URI url, int subscribers, int writers, int collections, double rate,
     boolean closedLoop, int inflight, long durationMillis, long warmupMillis, int dataBytes,
     String jwtSecret, String reportDir, int connections, int records, long since,
-    long serverPid, String prefix, int ids, long drainMillis, boolean quiet) {
+    long[] serverPids, String prefix, int ids, long drainMillis, boolean quiet) {
 
   public static final String USAGE = String.join("\n",
       "usage: java -jar load-test.jar <scenario> [options]",
@@ -48,7 +49,8 @@ public record Options(
       "  --connections N             connections scenario: idle connections (default 1000)",
       "  --records N                 catchup: records in the collection (default 100000)",
       "  --since N                   catchup: cursor of the reconnecting clients (default 0)",
-      "  --server-pid PID            the server's pid: CPU per operation from /proc; connections:",
+      "  --server-pid PID[,PID]      the server's pids (gateway first): CPU per operation from",
+      "                              /proc; connections:",
       "                              jcmd PID GC.run before each heap reading",
       "  --prefix P                  collection name prefix (default lt-<scenario>)",
       "  --ids N                     distinct record ids per writer (default 1000)",
@@ -105,7 +107,7 @@ public record Options(
         intOpt(v, "data-bytes", 100, 20), v.get("jwt-secret"),
         v.getOrDefault("report-dir", "load-report"), intOpt(v, "connections", 1000, 1),
         intOpt(v, "records", 100_000, 0), longOpt(v, "since", 0),
-        longOpt(v, "server-pid", 0), v.getOrDefault("prefix", "lt-" + scenario),
+        pids(v.get("server-pid")), v.getOrDefault("prefix", "lt-" + scenario),
         intOpt(v, "ids", 1000, 1), durationOpt(v, "drain", 10_000), v.containsKey("quiet"));
     for (String k : v.keySet()) {
       if (!KNOWN.contains(k)) {
@@ -182,6 +184,28 @@ public record Options(
       m.put("since", since);
     }
     return m;
+  }
+
+  /** The first server pid, or 0 when none was given. */
+  public long serverPid() {
+    return serverPids.length == 0 ? 0 : serverPids[0];
+  }
+
+  private static long[] pids(String s) {
+    if (s == null || s.isBlank()) {
+      return new long[0];
+    }
+    String[] parts = s.split(",");
+    long[] out = new long[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        out[i] = Long.parseLong(parts[i].trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--server-pid takes process ids separated by commas,"
+            + " was '" + s + "'");
+      }
+    }
+    return out;
   }
 
   private static int intOpt(Map<String, String> v, String name, int def, int min) {

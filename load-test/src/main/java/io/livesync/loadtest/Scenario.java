@@ -47,7 +47,7 @@ abstract class Scenario {
   }
 
   private double[] cpu() {
-    return new double[] {new CpuMeter(opts.serverPid()).server(), CpuMeter.self(),
+    return new double[] {new CpuMeter(opts.serverPids()).server(), CpuMeter.self(),
         System.nanoTime() / 1e9};
   }
 
