@@ -342,9 +342,13 @@ public final class Cluster implements AutoCloseable {
     return logDir;
   }
 
-  /** SIGKILL: no drain, no shutdown hook; returns once the process is gone. */
+  /**
+   * SIGKILL: no drain, no shutdown hook; returns once the process is gone. Sent with {@code
+   * kill}, not {@link Process#destroyForcibly}, which also closes our end of the process's
+   * output (losing what it printed last).
+   */
   public void kill9(Node node) {
-    node.process.destroyForcibly();
+    signal(node, "KILL");
     awaitExit(node, 30);
     if (node.process.exitValue() != 128 + 9) {
       throw new AssertionError(node + " exited with " + node.process.exitValue()
@@ -352,14 +356,17 @@ public final class Cluster implements AutoCloseable {
     }
   }
 
-  /** SIGTERM: the node drains and exits; returns its exit code. */
+  /**
+   * SIGTERM: the node drains and exits; returns its exit code. Sent with {@code kill}: {@link
+   * Process#destroy} would close our end of its output, so the drain's log lines would be lost.
+   */
   public int sigterm(Node node) {
-    node.process.destroy();
+    signal(node, "TERM");
     awaitExit(node, 60);
     return node.process.exitValue();
   }
 
-  /** SIGSTOP / SIGCONT: freezes a node without closing its connections. */
+  /** Sends a signal ({@code STOP}, {@code CONT}, {@code TERM}, {@code KILL}) with kill(1). */
   public void signal(Node node, String signal) {
     try {
       Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid()))
@@ -409,8 +416,9 @@ public final class Cluster implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
     cmd.addAll(spec.jvmArgs);
-    // the bus's info lines (claims, reconnects, epochs) go to the node's log
+    // the bus's and the server's info lines (claims, reconnects, epochs, drain) go to the log
     cmd.add("-Dorg.slf4j.simpleLogger.log.io.livesync.core.bus=info");
+    cmd.add("-Dorg.slf4j.simpleLogger.log.io.livesync.server=info");
     cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
     cmd.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),

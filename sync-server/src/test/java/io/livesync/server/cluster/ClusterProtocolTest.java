@@ -420,6 +420,25 @@ class ClusterProtocolTest {
         .as("a worker serves no API").isEqualTo(404);
   }
 
+  @Test
+  void aWorkerStoppedWithSigtermDrainsAndTheOtherKeepsAcking() throws Exception {
+    Cluster.Node worker = cluster.worker(1);
+    try (WsClient w = WsClient.connectWelcomed(vertx, portB)) {
+      assertThat(cluster.sigterm(worker)).as("exit status after SIGTERM (128 + 15)")
+          .isEqualTo(143);
+      assertThat(worker.line(l -> l.contains("shutting down: draining")).get(5,
+          TimeUnit.SECONDS)).isNotNull();
+      for (int i = 0; i < 20; i++) {
+        assertThat(w.write("insert", "after-sigterm", "r" + i, Json.object().put("i", i))
+            .path("status").asText()).isEqualTo("applied");
+      }
+      assertThat(Load.status(urlB + "/health/ready")).isEqualTo(200);
+    } finally {
+      Cluster.Node again = cluster.restart(worker);
+      assertThat(Load.status(again.url() + "/health/ready")).isEqualTo(200);
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static ObjectNode write(WsClient via, String type, String collection, String id,
