@@ -31,6 +31,11 @@ package io.livesync.client;
  * counter is reset when a connection reaches {@link #CONNECTED} (the server's {@code welcome}
  * arrived), so a server that accepts the upgrade and then drops the socket still backs off.
  *
+ * <p><b>Losing the socket.</b> A socket counts as lost when it closes, fails, a send on it fails,
+ * no {@code welcome} arrives within 10 s of the upgrade, or nothing (pongs included) arrives for
+ * two heartbeat intervals. A close with 4001 (token expired) asks the token provider for a new
+ * token before the next attempt.
+ *
  * <p><b>Writes in each state.</b> In {@link #CONNECTED} the outbox drains over the WebSocket. In
  * {@link #RECONNECTING} and {@link #POLLING} it drains over HTTP {@code POST /v1/sync/push}, at
  * once after each local write and then again after failures with the same backoff. In

@@ -42,6 +42,7 @@ public final class LocalStore implements AutoCloseable {
   private final Rows rows;
   private final OutboxIndex outbox = new OutboxIndex();
   private final Map<String, TreeMap<String, SyncRecord>> views = new HashMap<>();
+  private final Reconciler rules;
   private boolean closed;
 
   /** The cursor of a collection; {@code resetGen} is non-null while a reset reload runs. */
@@ -57,6 +58,7 @@ public final class LocalStore implements AutoCloseable {
     this.conn = conn;
     StoreSchema.create(conn);
     this.rows = new Rows(conn);
+    this.rules = new Reconciler(rows, outbox, views);
     for (OutboxEntry e : rows.loadOutbox()) {
       outbox.add(e);
     }
@@ -180,7 +182,7 @@ public final class LocalStore implements AutoCloseable {
       OutboxEntry e = new OutboxEntry(n, stored, null, null);
       outbox.add(e);
       rows.putMeta("hlc", w.ts());
-      refreshView(w.collection(), w.id());
+      rules.refreshView(w.collection(), w.id());
       return e;
     });
   }
@@ -229,11 +231,11 @@ public final class LocalStore implements AutoCloseable {
       String id = e.write().id();
       if (ack.record() != null) {
         // the winner is fresh server truth; during a reset reload it counts as reloaded
-        storeIfNewer(ack.record(), rows.cursor(c).resetGen());
+        rules.storeIfNewer(ack.record(), rows.cursor(c).resetGen());
       }
       DeadLetter dead = null;
       if (ack.status().changed()) {
-        rebaseLaterWrites(e, ack.version());
+        rules.rebaseLaterWrites(e, ack.version());
         SyncRecord server = rows.loadServer(c, id);
         boolean visible = server != null && server.version() >= ack.version()
             || rows.cursor(c).seq() >= ack.seq() && ack.seq() > 0;
@@ -242,17 +244,17 @@ public final class LocalStore implements AutoCloseable {
           rows.markAcked(acked);
           outbox.replace(e, acked);
         } else {
-          removeEntry(e);
+          rules.removeEntry(e);
         }
       } else {
-        removeEntry(e);
+        rules.removeEntry(e);
         if (ack.status() == WriteStatus.REJECTED) {
           dead = new DeadLetter(e.write(), WriteStatus.REJECTED, null, ack.record(), now);
           rows.insertDeadLetter(dead);
         }
       }
-      confirmByVersion(c, id);
-      return new AckOutcome(refreshView(c, id), dead);
+      rules.confirmByVersion(c, id);
+      return new AckOutcome(rules.refreshView(c, id), dead);
     });
   }
 
@@ -263,11 +265,11 @@ public final class LocalStore implements AutoCloseable {
       if (e == null || !e.pending()) {
         return new AckOutcome(Set.of(), null);
       }
-      removeEntry(e);
+      rules.removeEntry(e);
       DeadLetter dead = new DeadLetter(e.write(), null, error,
           rows.loadServer(e.write().collection(), e.write().id()), now);
       rows.insertDeadLetter(dead);
-      return new AckOutcome(refreshView(e.write().collection(), e.write().id()), dead);
+      return new AckOutcome(rules.refreshView(e.write().collection(), e.write().id()), dead);
     });
   }
 
@@ -305,9 +307,9 @@ public final class LocalStore implements AutoCloseable {
         SyncRecord rec = new SyncRecord(collection, ch.id(),
             ch.op() == Op.DELETE || ch.data() == null ? io.livesync.protocol.Json.object()
                 : ch.data(), ch.version(), ch.seq(), ch.ts(), ch.op() == Op.DELETE);
-        if (storeIfNewer(rec, gen)) {
-          confirmByVersion(collection, ch.id());
-          changed.addAll(refreshView(collection, ch.id()));
+        if (rules.storeIfNewer(rec, gen)) {
+          rules.confirmByVersion(collection, ch.id());
+          changed.addAll(rules.refreshView(collection, ch.id()));
         }
       }
       return changed;
@@ -347,10 +349,10 @@ public final class LocalStore implements AutoCloseable {
       Set<String> changed = new LinkedHashSet<>();
       if (next != null) {
         rows.upsertServer(next, 0);
-        confirmByVersion(c, ch.id());
-        changed.addAll(refreshView(c, ch.id()));
+        rules.confirmByVersion(c, ch.id());
+        changed.addAll(rules.refreshView(c, ch.id()));
       }
-      changed.addAll(confirmByCursor(c, ch.seq()));
+      changed.addAll(rules.confirmByCursor(c, ch.seq()));
       return new LiveOutcome(false, changed);
     });
   }
@@ -367,12 +369,12 @@ public final class LocalStore implements AutoCloseable {
       Long gen = cur.resetGen();
       if (complete && gen != null) {
         for (String id : rows.deleteServerNotInGen(collection, gen)) {
-          changed.addAll(refreshView(collection, id));
+          changed.addAll(rules.refreshView(collection, id));
         }
         gen = null;
       }
       rows.putCursor(collection, new Cursor(epoch, seq, gen));
-      changed.addAll(confirmByCursor(collection, seq));
+      changed.addAll(rules.confirmByCursor(collection, seq));
       return changed;
     });
   }
@@ -386,98 +388,6 @@ public final class LocalStore implements AutoCloseable {
   private static SyncRecord full(String c, Change ch,
       com.fasterxml.jackson.databind.node.ObjectNode data) {
     return new SyncRecord(c, ch.id(), data, ch.version(), ch.seq(), ch.ts(), false);
-  }
-
-  /** Stores a full record when newer than the local state (or not yet reloaded in a reset). */
-  private boolean storeIfNewer(SyncRecord rec, Long resetGen) throws SQLException {
-    if (rec.version() <= 0) {
-      return false; // "does not exist" in a rejected/superseded ack
-    }
-    SyncRecord existing = rows.loadServer(rec.collection(), rec.id());
-    long existingGen = existing == null ? 0 : rows.genOf(rec.collection(), rec.id());
-    boolean newer = existing == null || rec.seq() > existing.seq()
-        || rec.seq() == existing.seq() && rec.version() > existing.version();
-    boolean stale = resetGen != null && existingGen != resetGen;
-    if (!newer && !stale) {
-      return false;
-    }
-    rows.upsertServer(rec, resetGen == null ? existingGen : resetGen);
-    return true;
-  }
-
-  private void rebaseLaterWrites(OutboxEntry acked, long version) throws SQLException {
-    for (OutboxEntry later : outbox.forKey(acked.key())) {
-      if (later.n() > acked.n() && later.pending()) {
-        OutboxEntry rebased = later.withBaseVersion(version);
-        rows.updateBase(rebased);
-        outbox.replace(later, rebased);
-      }
-    }
-  }
-
-  private void removeEntry(OutboxEntry e) throws SQLException {
-    rows.deleteOutbox(e.n());
-    outbox.remove(e);
-  }
-
-  /** Drops acked entries of the record that its server state now includes. */
-  private void confirmByVersion(String collection, String id) throws SQLException {
-    SyncRecord server = rows.loadServer(collection, id);
-    if (server == null) {
-      return;
-    }
-    for (OutboxEntry e : outbox.forKey(OutboxEntry.key(collection, id))) {
-      if (!e.pending() && e.ackedVersion() <= server.version()) {
-        removeEntry(e);
-      }
-    }
-  }
-
-  /** Drops acked entries of the collection whose seq the cursor has passed. */
-  private Set<String> confirmByCursor(String collection, long seq) throws SQLException {
-    if (outbox.size() == outbox.pendingCount()) {
-      return Set.of();
-    }
-    Set<String> changed = new LinkedHashSet<>();
-    for (OutboxEntry e : outbox.all()) {
-      if (!e.pending() && e.write().collection().equals(collection) && e.ackedSeq() <= seq) {
-        removeEntry(e);
-        changed.addAll(refreshView(collection, e.write().id()));
-      }
-    }
-    return changed;
-  }
-
-  /** Recomputes the view of one record; returns its id when the view changed. */
-  private Set<String> refreshView(String collection, String id) throws SQLException {
-    SyncRecord server = rows.loadServer(collection, id);
-    SyncRecord view = ViewReplay.replay(collection, id, server,
-        outbox.forKey(OutboxEntry.key(collection, id)));
-    TreeMap<String, SyncRecord> cache = views.get(collection);
-    SyncRecord old = cache != null ? cache.get(id) : rows.loadLocal(collection, id);
-    if (sameView(old, view)) {
-      return Set.of();
-    }
-    if (view == null) {
-      rows.deleteLocal(collection, id);
-      if (cache != null) {
-        cache.remove(id);
-      }
-    } else {
-      rows.upsertLocal(view);
-      if (cache != null) {
-        cache.put(id, view);
-      }
-    }
-    return Set.of(id);
-  }
-
-  private static boolean sameView(SyncRecord a, SyncRecord b) {
-    if (a == null || b == null) {
-      return a == b;
-    }
-    return a.version() == b.version() && a.seq() == b.seq()
-        && java.util.Objects.equals(a.ts(), b.ts()) && a.data().equals(b.data());
   }
 
   private interface SqlWork<T> {
