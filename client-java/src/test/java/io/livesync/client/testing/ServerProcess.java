@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +14,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The server as a child process ({@code java -jar sync-server.jar}) on a free port with its own
- * data directory, for tests that kill it. Always {@link #kill()} it (tests do so in @AfterEach).
+ * The server as a child process on a free port with its own data directory, for tests that
+ * kill it. The child runs {@code io.livesync.server.SyncServer} from this test's class path,
+ * or {@code java -jar} the jar named by the system property {@code livesync.serverJar} (e.g.
+ * {@code -Dlivesync.serverJar=sync-server/target/sync-server.jar}) to test the shipped artifact.
+ * Always {@link #kill()} it (tests do so in @AfterEach).
  */
 public final class ServerProcess implements AutoCloseable {
   private static final Pattern LISTENING =
@@ -32,21 +34,14 @@ public final class ServerProcess implements AutoCloseable {
     this.output = output;
   }
 
-  /** The jar built by the sync-server module (system property set by the pom). */
-  public static Path jar() {
-    String p = System.getProperty("livesync.serverJar", "../sync-server/target/sync-server.jar");
-    Path jar = Path.of(p);
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("the server jar " + jar.toAbsolutePath() + " is missing: "
-          + "build it with mvn -o -q -B package -DskipTests -pl sync-server -am");
-    }
-    return jar;
-  }
-
   /** Starts the server and waits until it prints that it listens. */
   public static ServerProcess start(Path dataDir, int port) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-Xmx256m", "-jar", jar().toString());
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String jar = System.getProperty("livesync.serverJar");
+    ProcessBuilder pb = jar != null
+        ? new ProcessBuilder(javaBin, "-Xmx256m", "-jar", jar)
+        : new ProcessBuilder(javaBin, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+            "io.livesync.server.SyncServer");
     pb.environment().put("SYNC_PORT", Integer.toString(port));
     pb.environment().put("SYNC_DATA_DIR", dataDir.toString());
     pb.environment().put("SYNC_BIND", "127.0.0.1");
