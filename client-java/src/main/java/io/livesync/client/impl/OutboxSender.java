@@ -54,6 +54,9 @@ final class OutboxSender {
     this.engine = engine;
     this.retryBackoff = new Backoff(engine.settings().reconnectDelay(),
         engine.settings().maxReconnectDelay(), () -> ThreadLocalRandom.current().nextDouble());
+    long now = System.nanoTime(); // nanoTime may be negative: "not paused" is "paused until now"
+    this.socketPausedUntilNanos = now;
+    this.pushPausedUntilNanos = now;
   }
 
   boolean pushRunning() {
