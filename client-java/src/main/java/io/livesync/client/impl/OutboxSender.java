@@ -28,13 +28,16 @@ import java.util.concurrent.TimeUnit;
  * <p>Order and safety: at most one write per record is in flight, so a record's writes reach
  * the server in the order they were made, and each carries the version its predecessor's ack
  * reported as baseVersion. Writes of different records are pipelined (up to {@link #WINDOW}
- * over the socket, a push page over HTTP). Every retry re-sends the same opId, which the
- * server answers with the original ack, so a write lost with a connection is simply sent
- * again. An opId is never in flight on two transports at once.
+ * unanswered over the socket, paced by a token bucket; a push page over HTTP). Every retry
+ * re-sends the same opId, which the server answers with the original ack, so a write lost with
+ * a connection is simply sent again. An opId is never in flight on two transports at once.
  */
 final class OutboxSender {
   static final int WINDOW = 128;
   static final int PUSH_PAGE = 500;
+  /** Socket pacing (docs/protocol.md 4.6): 500 writes/s, bursts of 100; the server allows 1,000. */
+  static final int WRITES_PER_SECOND = 500;
+  static final int BURST = 100;
   private static final long RATE_LIMIT_PAUSE_MILLIS = 1000;
 
   private enum Via { SOCKET, HTTP }
@@ -44,6 +47,8 @@ final class OutboxSender {
   private final Set<String> busyRecords = new HashSet<>();
   private final Backoff retryBackoff;
   private long socketPausedUntilNanos;
+  private double tokens = BURST;
+  private long tokensAtNanos;
   private long pushPausedUntilNanos;
   private int socketErrors;
   private boolean pushRunning;
@@ -56,6 +61,7 @@ final class OutboxSender {
         engine.settings().maxReconnectDelay(), () -> ThreadLocalRandom.current().nextDouble());
     long now = System.nanoTime(); // nanoTime may be negative: "not paused" is "paused until now"
     this.socketPausedUntilNanos = now;
+    this.tokensAtNanos = now;
     this.pushPausedUntilNanos = now;
   }
 
@@ -112,9 +118,15 @@ final class OutboxSender {
       scheduleRetry((socketPausedUntilNanos - now) / 1_000_000);
       return;
     }
+    tokens = Math.min(BURST, tokens + (now - tokensAtNanos) * WRITES_PER_SECOND / 1e9);
+    tokensAtNanos = now;
     Set<String> blocked = new HashSet<>();
     for (OutboxEntry e : engine.store().pending()) {
       if (inFlight.size() >= WINDOW) {
+        return;
+      }
+      if (tokens < 1) {
+        scheduleRetry(Math.max(1, (long) Math.ceil((1 - tokens) * 1000 / WRITES_PER_SECOND)));
         return;
       }
       String key = e.key();
@@ -125,6 +137,7 @@ final class OutboxSender {
       }
       inFlight.put(e.write().opId(), Via.SOCKET);
       busyRecords.add(key);
+      tokens--;
       socket.send(Codec.encodeClient(new ClientMessage.WriteOp(e.write())));
     }
   }

@@ -26,16 +26,21 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Replicator {
   static final int PULL_PAGE = 500;
-  private static final long RESUBSCRIBE_PAUSE_MILLIS = 1000;
+  private static final long MIN_RESUBSCRIBE_PAUSE_MILLIS = 100;
 
   private enum Sub { IDLE, CATCHING_UP, LIVE, FAILED }
 
   private final Engine engine;
   private final Map<String, Sub> subs = new LinkedHashMap<>();
   private final Set<String> pulled = new HashSet<>();
+  private final Map<String, Integer> subscribeFailures = new java.util.HashMap<>();
+  private final Backoff backoff;
 
   Replicator(Engine engine) {
     this.engine = engine;
+    this.backoff = new Backoff(engine.settings().reconnectDelay(),
+        engine.settings().maxReconnectDelay(),
+        () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
   }
 
   /** A collection was opened: it is replicated from now on. */
@@ -115,6 +120,7 @@ final class Replicator {
     }
     engine.viewChanged(collection, engine.store().setCursor(collection, epoch, seq, true));
     subs.put(collection, Sub.LIVE);
+    subscribeFailures.remove(collection);
     engine.emit(new SyncEvent.Synced(collection, epoch, seq));
   }
 
@@ -142,7 +148,7 @@ final class Replicator {
 
   /**
    * An error naming a collection but no write: a subscription was refused or its catch-up
-   * failed (the server then forgets it). Transient failures subscribe again after a pause;
+   * failed (the server then forgets it). Transient failures subscribe again after a backoff;
    * others (forbidden, invalid) leave the collection unsubscribed until the next connection.
    */
   void onCollectionError(ErrorInfo error) {
@@ -155,12 +161,14 @@ final class Replicator {
       return;
     }
     subs.put(c, Sub.IDLE);
+    int failures = subscribeFailures.merge(c, 1, Integer::sum);
     WsConnection socket = engine.connection().socket();
     engine.scheduler().schedule(() -> engine.executor().execute(() -> {
       if (socket != null && socket == engine.connection().socket() && subs.get(c) == Sub.IDLE) {
         subscribe(socket, c);
       }
-    }), RESUBSCRIBE_PAUSE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }), Math.max(MIN_RESUBSCRIBE_PAUSE_MILLIS, backoff.delayMillis(failures - 1)),
+        java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   // ---------------------------------------------------------------- HTTP pull
