@@ -48,11 +48,17 @@ final class Repo {
   }
 
   /**
-   * The file name of the jar that {@code mvn package} writes for the sync-server module:
-   * {@code <build><finalName>}, or Maven's default {@code artifactId-version}.
+   * The file name of the runnable jar that {@code mvn package} writes for the sync-server
+   * module: the shade plugin's {@code <outputFile>} when set, else {@code <build><finalName>},
+   * else Maven's default {@code artifactId-version}.
    */
   static String serverJarFileName() {
     Element project = pom("sync-server/pom.xml");
+    NodeList outputs = project.getElementsByTagName("outputFile");
+    if (outputs.getLength() > 0) {
+      String path = outputs.item(0).getTextContent().trim();
+      return path.substring(path.lastIndexOf('/') + 1);
+    }
     String artifactId = child(project, "artifactId");
     String version = child(project, "version");
     if (version == null) {
