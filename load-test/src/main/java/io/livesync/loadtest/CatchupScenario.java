@@ -112,7 +112,10 @@ final class CatchupScenario extends Scenario {
     for (int i = 0; i < writers; i++) {
       wc.add(run.newClient());
     }
-    run.connectAll(wc, System.nanoTime() + Scenario.seconds(60));
+    int failed = run.connectAll(wc, System.nanoTime() + Scenario.seconds(60));
+    if (failed == wc.size()) {
+      throw new IllegalStateException("no prefill writer could connect to " + opts.url());
+    }
     long per = opts.records() / writers;
     long rest = opts.records() % writers;
     for (int w = 0; w < writers; w++) {
@@ -124,8 +127,10 @@ final class CatchupScenario extends Scenario {
     run.phase = "prefill";
     run.startWriterTicks();
     Stats s = run.stats;
+    // bounded: done, or every writer's connection gone, or the time limit
     run.timeline(t0 + TimeUnit.MINUTES.toNanos(PREFILL_LIMIT_MINUTES), false,
-        () -> s.acks.sum() + s.errors.sum() >= opts.records());
+        () -> s.acks.sum() + s.errors.sum() >= opts.records()
+            || wc.stream().noneMatch(Client::isOpen));
     double secs = (System.nanoTime() - t0) / 1e9;
     run.stopWriters();
     long acked = s.changesCommitted.sum();

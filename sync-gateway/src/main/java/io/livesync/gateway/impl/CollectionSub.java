@@ -162,7 +162,11 @@ final class CollectionSub {
         conn.send(Codec.changes(collection, items(page)));
       }
       if (page.hasMore()) {
-        return conn.whenWritable().compose(v -> page(gen, page.cursor(), false, null));
+        // capture the cursor, not the page: each continuation stays referenced by the future
+        // chain until the whole catch-up ends, so capturing the page kept every page of a
+        // million-record catch-up in memory at once
+        long next = page.cursor();
+        return conn.whenWritable().compose(v -> page(gen, next, false, null));
       }
       finish(page.cursor(), page.info().epoch());
       return Future.succeededFuture();
