@@ -132,7 +132,14 @@ public final class ReportWriter {
       ticks.add(new SvgChart.Tick(1 / (1 - p / 100.0), p == 0 ? "0%" : trim(p) + "%"));
     }
     pct.xTicks(ticks);
+    // connect and catch-up times are seconds where acks are milliseconds: they get the chart
+    // only when nothing else was timed
+    boolean writes = r.latencies().entrySet().stream().anyMatch(e -> e.getValue().count() > 0
+        && (e.getKey().equals("ack") || e.getKey().equals("fanout")));
     r.latencies().forEach((name, l) -> {
+      if (writes && (name.equals("connect") || name.equals("catchup"))) {
+        return;
+      }
       List<double[]> pts = new ArrayList<>();
       for (double[] p : l.distribution()) {
         if (p[0] < 100.0) {

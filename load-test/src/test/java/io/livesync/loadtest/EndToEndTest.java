@@ -107,6 +107,32 @@ class EndToEndTest {
   }
 
   @Test
+  void signedTokensOpenASecuredServer() throws Exception {
+    String secret = "load-test-secret-of-at-least-32-bytes!!";
+    // its own Vert.x: two servers on one instance would share the local bus's addresses
+    Vertx own = Vertx.vertx();
+    SyncServer secured = SyncServer.start(own, ConfigLoader.load(null, Map.of("SYNC_PORT",
+        "0", "SYNC_DATA_DIR", tmp.resolve("secured").toString(), "SYNC_AUTH", "on",
+        "SYNC_JWT_SECRET", secret))).await();
+    try {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      Report r = Main.execute(Options.parse(new String[] {"fanout", "--url",
+          "ws://127.0.0.1:" + secured.port(), "--subscribers", "5", "--rate", "50",
+          "--duration", "1s", "--warmup", "200ms", "--jwt-secret", secret, "--report-dir",
+          tmp.resolve("report-secured").toString()}), new PrintStream(buf, true,
+          StandardCharsets.UTF_8));
+      assertThat(r.totals().connectFailures()).as(buf.toString(StandardCharsets.UTF_8))
+          .isZero();
+      assertThat(r.totals().connections()).isEqualTo(6);
+      countsAgree(r);
+      assertThat(r.totals().deliveries()).isEqualTo(r.totals().changesCommitted() * 5);
+    } finally {
+      secured.stop().await();
+      own.close().await();
+    }
+  }
+
+  @Test
   void idleConnectionsAreCounted() {
     Report r = run("connections", "--connections", "50", "--duration", "1s",
         "--server-pid", Long.toString(ProcessHandle.current().pid()));
