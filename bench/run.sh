@@ -6,7 +6,7 @@
 #   bench/run.sh --only fanout,writes      a subset: fanout writes connections catchup cluster
 #   bench/run.sh --jar other.jar --no-docs compare another server build without touching the docs
 #
-# Sized for a 2-core machine shared with the load generator: about 9 minutes in all.
+# Sized for a 2-core machine shared with the load generator: 6 to 9 minutes in all.
 # Every process it starts is stopped on exit (trap), and its temporary directory removed.
 # Environment: CATCHUP_RECORDS (default 1000000), CONNECTIONS (10000), WARMUP (10s), DURATION
 # (20s) for a quick smoke run, KEEP_REPORTS=dir to keep
