@@ -14,6 +14,10 @@ public record Change(
     String collection, String id, Op op, ObjectNode data, long version, long seq, String ts,
     String origin, String opId) {
 
+  public Change withSeq(long newSeq) {
+    return new Change(collection, id, op, data, version, newSeq, ts, origin, opId);
+  }
+
   /** The catch-up form of a record: its full current state. */
   public static Change ofRecord(SyncRecord r) {
     return new Change(r.collection(), r.id(), r.deleted() ? Op.DELETE : Op.INSERT,

@@ -16,4 +16,8 @@ public record SyncRecord(
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(data, "data");
   }
+
+  public SyncRecord withSeq(long newSeq) {
+    return new SyncRecord(collection, id, data, version, newSeq, ts, deleted);
+  }
 }

@@ -171,7 +171,7 @@ public final class WorkerVerticle extends VerticleBase {
         Pending p = toCommit.get(i);
         switch (r.kind()) {
           case COMMITTED:
-            reply(p.incoming(), WriteResult.ack(withRecordSeq(r.ack())));
+            reply(p.incoming(), WriteResult.ack(r.ack()));
             metrics.counter("livesync_writes_total", "status", r.ack().status().wire())
                 .increment();
             if (r.change() != null) {
@@ -219,17 +219,6 @@ public final class WorkerVerticle extends VerticleBase {
     return new Mutation(w.opId(), w.fingerprint(), currentVersion, next, change, ack);
   }
 
-  /** The record inside a merged ack shows the seq the store assigned. */
-  private static Ack withRecordSeq(Ack ack) {
-    if (ack.record() == null || ack.record().seq() == ack.seq() || !ack.status().changed()) {
-      return ack;
-    }
-    var r = ack.record();
-    return new Ack(ack.opId(), ack.collection(), ack.id(), ack.status(), ack.version(),
-        ack.seq(), new io.livesync.protocol.SyncRecord(r.collection(), r.id(), r.data(),
-            r.version(), ack.seq(), r.ts(), r.deleted()));
-  }
-
   private void replyDuplicate(IncomingWrite in, OpRecord known) {
     Write w = in.write();
     if (!known.fingerprint().equals(w.fingerprint())) {
@@ -240,7 +229,7 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     metrics.counter("livesync_writes_deduplicated_total").increment();
-    reply(in, WriteResult.ack(withRecordSeq(known.ack())));
+    reply(in, WriteResult.ack(known.ack()));
   }
 
   private void failAll(List<Pending> batch, Throwable err) {
@@ -268,7 +257,4 @@ public final class WorkerVerticle extends VerticleBase {
         .onFailure(err -> LOG.warn("purge failed: {}", err.toString()));
   }
 
-  int queued() {
-    return batcher.size();
-  }
 }

@@ -10,7 +10,8 @@ import java.util.Objects;
  * <p>When {@code next} is non-null the write changes the record: the store checks that the
  * record's current version is {@code expectedVersion} (0: the record must not exist), assigns
  * the collection's next seq, stores {@code next} with that seq, and fills the seq into
- * {@code change} and {@code ack}. When {@code next} is null (superseded, rejected) only the
+ * {@code change} and {@code ack} ({@link io.livesync.protocol.Ack#withSeq}: a merged ack's
+ * record too), also in the outcome it remembers for the opId. When {@code next} is null (superseded, rejected) only the
  * opId's outcome is remembered.
  *
  * @param fingerprint {@link io.livesync.protocol.Write#fingerprint()}

@@ -8,7 +8,6 @@ import io.livesync.protocol.Ack;
 import io.livesync.protocol.Change;
 import io.livesync.protocol.Codec;
 import io.livesync.protocol.Json;
-import io.livesync.protocol.SyncRecord;
 
 /**
  * The JSON the Redis store keeps. Seqs are assigned inside the commit script, so the stored
@@ -64,22 +63,9 @@ final class RedisCodec {
       String assignedSeq) {
     Ack ack = Codec.decodeAck(Json.parseObject(ackJson));
     if (assignedSeq != null && !assignedSeq.isEmpty()) {
-      ack = withSeq(ack, Long.parseLong(assignedSeq));
+      ack = ack.withSeq(Long.parseLong(assignedSeq));
     }
     return new OpRecord(opId, fingerprint, ack, Long.parseLong(createdAt));
   }
 
-  /** The ack with the assigned seq, also in its record (merged acks carry the new record). */
-  static Ack withSeq(Ack a, long seq) {
-    SyncRecord r = a.record();
-    if (r != null && a.status().changed()) {
-      r = new SyncRecord(r.collection(), r.id(), r.data(), r.version(), seq, r.ts(), r.deleted());
-    }
-    return new Ack(a.opId(), a.collection(), a.id(), a.status(), a.version(), seq, r);
-  }
-
-  static Change withSeq(Change c, long seq) {
-    return new Change(c.collection(), c.id(), c.op(), c.data(), c.version(), seq, c.ts(),
-        c.origin(), c.opId());
-  }
 }

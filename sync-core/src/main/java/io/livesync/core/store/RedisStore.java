@@ -202,8 +202,8 @@ public final class RedisStore implements Store {
         if (m.next() == null) {
           return CommitResult.committed(m.ack(), null);
         }
-        Ack ack = RedisCodec.withSeq(m.ack(), seq);
-        Change change = RedisCodec.withSeq(m.change(), seq);
+        Ack ack = m.ack().withSeq(seq);
+        Change change = m.change().withSeq(seq);
         return CommitResult.committed(ack, change);
     }
   }

@@ -7,7 +7,6 @@ import io.livesync.core.spi.OpRecord;
 import io.livesync.core.spi.StoredRecord;
 import io.livesync.protocol.Ack;
 import io.livesync.protocol.Change;
-import io.livesync.protocol.SyncRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -97,19 +96,10 @@ final class SqliteWriter implements AutoCloseable {
     long assigned = ++seq[0];
     SqliteRows.bindRecord(upsertRecord, next, assigned);
     upsertRecord.executeUpdate();
-    Ack ack = withSeq(m.ack(), assigned);
-    Change c = m.change();
-    Change change = new Change(c.collection(), c.id(), c.op(), c.data(), c.version(), assigned,
-        c.ts(), c.origin(), c.opId());
+    Ack ack = m.ack().withSeq(assigned);
+    Change change = m.change().withSeq(assigned);
     rememberOp(m.opId(), m.fingerprint(), ack, now);
     return CommitResult.committed(ack, change);
-  }
-
-  private static Ack withSeq(Ack a, long seq) {
-    SyncRecord r = a.record();
-    SyncRecord record = r == null ? null
-        : new SyncRecord(r.collection(), r.id(), r.data(), r.version(), seq, r.ts(), r.deleted());
-    return new Ack(a.opId(), a.collection(), a.id(), a.status(), a.version(), seq, record);
   }
 
   private OpRecord findOp(String opId) throws SQLException {

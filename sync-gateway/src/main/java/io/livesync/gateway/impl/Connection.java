@@ -1,15 +1,11 @@
 package io.livesync.gateway.impl;
 
-import io.livesync.core.metrics.SyncMetrics;
-import io.livesync.core.spi.Store;
-import io.livesync.gateway.auth.Authenticator;
 import io.livesync.gateway.auth.Principal;
 import io.livesync.protocol.ClientMessage;
 import io.livesync.protocol.Codec;
 import io.livesync.protocol.ErrorCode;
 import io.livesync.protocol.ErrorInfo;
 import io.livesync.protocol.MessageException;
-import io.livesync.protocol.SyncException;
 import io.livesync.protocol.WriteResult;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
@@ -452,8 +448,4 @@ public final class Connection {
     return id;
   }
 
-  static SyncException asSync(Throwable err) {
-    return err instanceof SyncException s ? s
-        : new SyncException(ErrorCode.INTERNAL, "internal error");
-  }
 }

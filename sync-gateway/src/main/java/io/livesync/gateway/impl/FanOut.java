@@ -57,10 +57,6 @@ final class FanOut {
     topic.registration.onSuccess(SyncBus.Subscription::unsubscribe);
   }
 
-  int topicCount() {
-    return topics.size();
-  }
-
   private static final class Topic {
     final String collection;
     final Set<CollectionSub> members = new LinkedHashSet<>();
