@@ -12,6 +12,7 @@ import io.livesync.protocol.SyncException;
 import io.livesync.protocol.Validation;
 import java.math.BigInteger;
 import java.util.List;
+import java.util.regex.Matcher;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -121,8 +122,8 @@ class FrameFuzzTest {
               case 1 -> s = p < s.length() ? s.substring(0, p) + s.substring(p + 1) : s;
               case 2 -> s = s.substring(0, p);
               case 3 -> s = p < s.length() ? s.substring(0, p) + ins + s.substring(p + 1) : s + ins;
-              case 4 -> s = s.replaceFirst("\"[a-zA-Z]+\":", "\"" + ins.replace("\\", "")
-                  .replace("\"", "") + "\":");
+              case 4 -> s = s.replaceFirst("\"[a-zA-Z]+\":", Matcher.quoteReplacement(
+                  "\"" + ins.replace("\\", "").replace("\"", "") + "\":"));
               default -> s = s.substring(p) + s.substring(0, p);
             }
           }
