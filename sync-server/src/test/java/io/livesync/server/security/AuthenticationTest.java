@@ -7,7 +7,6 @@ import io.livesync.protocol.Json;
 import io.livesync.server.testing.TestServer;
 import io.livesync.server.testing.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.nio.charset.StandardCharsets;
@@ -30,13 +29,11 @@ import org.junit.jupiter.api.Timeout;
 class AuthenticationTest {
   private static TestServer server;
   private static Vertx client;
-  private static HttpClient http;
 
   @BeforeAll
   static void start() throws Exception {
     server = SecureServer.start(Map.of(), null);
     client = Vertx.vertx();
-    http = client.createHttpClient();
   }
 
   @AfterAll
@@ -48,7 +45,7 @@ class AuthenticationTest {
   private static void refused(String token) throws Exception {
     assertThat(SecureServer.rejectedStatus(client, SecureServer.ws(server, token)))
         .as("handshake status").isEqualTo(401);
-    SecureServer.Response r = SecureServer.http(http, server, HttpMethod.GET,
+    SecureServer.Response r = SecureServer.http(server, HttpMethod.GET,
         "/v1/collections/todos/records", token, null);
     assertThat(r.status()).isEqualTo(401);
     ObjectNode body = Json.parseObject(r.body());
@@ -113,7 +110,7 @@ class AuthenticationTest {
         assertThat(c.awaitType("welcome").path("user").asText()).isEqualTo("alice");
       }
     }
-    SecureServer.Response r = SecureServer.http(http, server, HttpMethod.GET,
+    SecureServer.Response r = SecureServer.http(server, HttpMethod.GET,
         "/v1/collections/todos/records", token, null);
     assertThat(r.status()).isEqualTo(200);
   }

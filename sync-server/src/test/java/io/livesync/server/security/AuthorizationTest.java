@@ -7,7 +7,6 @@ import io.livesync.protocol.Json;
 import io.livesync.server.testing.TestServer;
 import io.livesync.server.testing.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +26,11 @@ import org.junit.jupiter.api.Timeout;
 class AuthorizationTest {
   private static TestServer server;
   private static Vertx client;
-  private static HttpClient http;
 
   @BeforeAll
   static void start() throws Exception {
     server = SecureServer.start(Map.of(), null);
     client = Vertx.vertx();
-    http = client.createHttpClient();
   }
 
   @AfterAll
@@ -44,7 +41,7 @@ class AuthorizationTest {
 
   private static SecureServer.Response call(HttpMethod m, String uri, String token, String body)
       throws Exception {
-    return SecureServer.http(http, server, m, uri, token, body);
+    return SecureServer.http(server, m, uri, token, body);
   }
 
   /** Nothing of {@code collection} is stored: no record, and pull from 0 is empty. */

@@ -9,7 +9,6 @@ import io.livesync.server.testing.TestServer;
 import io.livesync.server.testing.WsClient;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClient;
@@ -39,7 +38,6 @@ class LimitsTest {
   static final int PER_USER = 3;
   private static TestServer server;
   private static Vertx client;
-  private static HttpClient http;
 
   @BeforeAll
   static void start() throws Exception {
@@ -47,7 +45,6 @@ class LimitsTest {
         "{\"limits\":{\"maxSubscriptions\":3,\"maxWritesPerSecond\":" + WRITES_PER_SECOND
             + ",\"maxHttpBodyBytes\":65536}}");
     client = Vertx.vertx();
-    http = client.createHttpClient();
   }
 
   @AfterAll
@@ -65,7 +62,7 @@ class LimitsTest {
     List<String> ids = new ArrayList<>();
     String after = null;
     for (int page = 0; page < 100; page++) {
-      SecureServer.Response r = SecureServer.http(http, server, HttpMethod.GET,
+      SecureServer.Response r = SecureServer.http(server, HttpMethod.GET,
           "/v1/collections/" + collection + "/records?limit=500"
               + (after == null ? "" : "&after=" + after), Jwt.admin(), null);
       assertThat(r.status()).isEqualTo(200);
@@ -151,7 +148,7 @@ class LimitsTest {
   @Test
   void httpBodyOverTheLimitIs413() throws Exception {
     String body = "{\"text\":\"" + "x".repeat(70_000) + "\"}";
-    SecureServer.Response r = SecureServer.http(http, server, HttpMethod.PUT,
+    SecureServer.Response r = SecureServer.http(server, HttpMethod.PUT,
         "/v1/collections/limits/records/huge", Jwt.admin(), body);
     assertThat(r.status()).isEqualTo(413);
     assertThat(Json.parseObject(r.body()).path("error").path("code").asText())
@@ -247,7 +244,7 @@ class LimitsTest {
       assertThat(c.write("insert", "after-flood", "a1", Json.object().put("ok", true))
           .path("type").asText()).isEqualTo("ack");
     }
-    JsonNode health = Json.parse(SecureServer.http(http, server, HttpMethod.GET,
+    JsonNode health = Json.parse(SecureServer.http(server, HttpMethod.GET,
         "/health/ready", null, null).body());
     assertThat(health.path("status").asText()).isEqualTo("UP");
   }

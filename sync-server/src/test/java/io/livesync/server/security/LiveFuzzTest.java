@@ -12,7 +12,6 @@ import io.livesync.protocol.Validation;
 import io.livesync.server.testing.TestServer;
 import io.livesync.server.testing.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,13 +35,11 @@ class LiveFuzzTest {
   static final int FRAMES = 1500;
   private static TestServer server;
   private static Vertx client;
-  private static HttpClient http;
 
   @BeforeAll
   static void start() throws Exception {
     server = SecureServer.start(Map.of(), null);
     client = Vertx.vertx();
-    http = client.createHttpClient();
   }
 
   @AfterAll
@@ -137,7 +134,7 @@ class LiveFuzzTest {
       assertThat(all).allSatisfy(m -> assertThat(m.path("code").asText())
           .isNotIn("internal"));
     }
-    SecureServer.Response r = SecureServer.http(http, server, HttpMethod.GET,
+    SecureServer.Response r = SecureServer.http(server, HttpMethod.GET,
         "/v1/collections/fuzz/records?limit=500", Jwt.admin(), null);
     Set<String> stored = new HashSet<>();
     Json.parseObject(r.body()).path("items").forEach(i -> stored.add(i.path("id").asText()));
