@@ -84,7 +84,9 @@ final class JwksSource {
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET)
         .setAbsoluteURI(location).setFollowRedirects(false).setTimeout(TIMEOUT_MILLIS)
         .putHeader("Accept", "application/json");
-    return client.request(request).compose(req -> req.send()).compose(resp -> {
+    // the response is handled inside send's callback, on the connection's event loop, so no
+    // chunk can arrive before its handler is set (vert.x#5904)
+    return client.request(request).compose(req -> req.send().compose(resp -> {
       if (resp.statusCode() != 200) {
         resp.request().connection().close();
         return Future.failedFuture("HTTP status " + resp.statusCode());
@@ -102,6 +104,6 @@ final class JwksSource {
       resp.exceptionHandler(body::tryFail);
       resp.endHandler(v -> body.tryComplete(acc.toString()));
       return body.future();
-    }).eventually(() -> client.close());
+    })).eventually(() -> client.close());
   }
 }
