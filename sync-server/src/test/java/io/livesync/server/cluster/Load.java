@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,25 +56,6 @@ final class Load {
   static void awaitPeers(List<SyncPeer> peers, String what, long timeoutMillis,
       BooleanSupplier condition) {
     peers.get(0).await(what, timeoutMillis, condition);
-  }
-
-  /**
-   * Polls an outside state (an HTTP probe, Redis) every 50 ms until it holds: there is no event
-   * to wait on for those. Bounded in time and count.
-   */
-  static long pollUntil(String what, long timeoutMillis, BooleanSupplier condition) {
-    long start = System.nanoTime();
-    long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    for (int i = 0; i < 100_000; i++) {
-      if (condition.getAsBoolean()) {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      }
-      if (System.nanoTime() > deadline) {
-        break;
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-    }
-    throw new AssertionError("not " + what + " within " + timeoutMillis + " ms");
   }
 
   /** The HTTP status of a GET, or -1 when the connection failed. */

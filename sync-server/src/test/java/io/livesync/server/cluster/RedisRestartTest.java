@@ -3,6 +3,7 @@ package io.livesync.server.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livesync.core.redis.RedisServerProcess;
+import io.livesync.server.testing.Poll;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,7 @@ class RedisRestartTest {
       long killReturned = System.nanoTime();
 
       for (String url : probes) {
-        Load.pollUntil(url + " /health/ready = 503", 10_000,
+        Poll.until(url + " /health/ready = 503", 10_000,
             () -> Load.status(url + "/health/ready") == 503);
       }
       assertThat(Load.status(cluster.gateway(0).url() + "/health/live")).as("still live")
@@ -79,7 +80,7 @@ class RedisRestartTest {
       int acksAtRestart = Load.totalAcks(peers);
       long readyMillis = 0;
       for (String url : probes) {
-        Load.pollUntil(url + " ready again", 30_000,
+        Poll.until(url + " ready again", 30_000,
             () -> Load.status(url + "/health/ready") == 200);
         readyMillis = elapsedMillis(restarted);
       }

@@ -3,6 +3,7 @@ package io.livesync.server.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livesync.core.redis.RedisServerProcess;
+import io.livesync.server.testing.Poll;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ class WorkerKillTest {
       Cluster.Node victim = cluster.worker(1);
       Cluster.Node survivor = cluster.worker(0);
       cluster.signal(victim, "STOP");
-      Load.pollUntil("writes pending on the frozen worker", 10_000,
+      Poll.until("writes pending on the frozen worker", 10_000,
           () -> Load.pendingOf(cluster.redis(), victim.pid()) >= 1);
       int pendingAtKill = Load.pendingOf(cluster.redis(), victim.pid());
       int ackedBeforeKill = Load.totalAcks(peers);
