@@ -77,7 +77,9 @@ class WebSocketFallbackTest {
     events.await(EventLog.state(ConnectionState.CONNECTED), Duration.ofSeconds(20));
     int mark = events.mark();
     proxy.dropAll(); // no close frame, no write pending: only the TCP close tells
-    events.awaitFrom(mark, EventLog.state(ConnectionState.RECONNECTING), Duration.ofSeconds(5));
+    // the heartbeat (15 s, silence of two intervals) would take 30 s: 20 s shows the TCP close
+    // was noticed, with room for a loaded CI machine (5 s once failed under a load of 19)
+    events.awaitFrom(mark, EventLog.state(ConnectionState.RECONNECTING), Duration.ofSeconds(20));
     events.awaitFrom(mark, EventLog.state(ConnectionState.CONNECTED), Duration.ofSeconds(20));
     assertThat(a.awaitSynced(Duration.ofSeconds(10))).isTrue();
   }
