@@ -35,7 +35,7 @@ public final class QuickStartExample {
       todos.delete("t1");
       List<SyncRecord> all = todos.list();                      // live records, id order
 
-      boolean synced = client.awaitSynced(Duration.ofSeconds(5)); // acked and caught up
+      boolean synced = client.awaitSynced(Duration.ofSeconds(10)); // acked and caught up
       out.add(id + " " + r.orElseThrow().data() + " " + all.size() + " " + synced + " "
           + client.pendingWrites());
     }
