@@ -61,6 +61,7 @@ public final class GatewayVerticle extends VerticleBase {
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE,
             3 * config.websocket().pingIntervalMillis()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    routes.gatewayContext().startPinging(vertx);
     server = vertx.createHttpServer(options).requestHandler(routes.router());
     if (config.websocket().compression()) {
       server.connectionHandler(InflateLimit.installer(options, config.limits().maxFrameBytes()));
@@ -87,6 +88,9 @@ public final class GatewayVerticle extends VerticleBase {
       closing.add(answered.transform(
           v -> c.close(Connection.CLOSE_RESTART, "server restarting; reconnect")));
     }
-    return Future.join(closing).transform(v -> server.close());
+    return Future.join(closing).transform(v -> {
+      routes.gatewayContext().stopPinging(vertx);
+      return server.close();
+    });
   }
 }
