@@ -57,7 +57,8 @@ public final class GatewayVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
-        // idle HTTP connections go after three ping intervals; a socket's pings keep it busy
+        // idle HTTP connections go after three ping intervals (an upgraded WebSocket drops this
+        // handler: WebSocketChannel; the PingWheel closes silent sockets)
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE,
             3 * config.websocket().pingIntervalMillis()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);

@@ -20,7 +20,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,7 +40,7 @@ public final class Connection implements PingWheel.Member {
   public static final short CLOSE_AUTH = 4001;
   public static final short CLOSE_LIMITS = 4008;
 
-  private final ServerWebSocket ws;
+  private final WebSocketChannel ws;
   private final Channel channel;
   private final VoidChannelPromise voidPromise;
   private final Counter messagesOut;
@@ -76,7 +75,7 @@ public final class Connection implements PingWheel.Member {
    * @param channel the socket's Netty channel, written to directly so that output is flushed
    *     once per event-loop turn; null to write through Vert.x (one flush per message)
    */
-  Connection(ServerWebSocket ws, Channel channel, Context context, GatewayContext gw,
+  Connection(WebSocketChannel ws, Channel channel, Context context, GatewayContext gw,
       Principal principal) {
     this.ws = ws;
     this.channel = channel;
