@@ -57,10 +57,12 @@ public final class GatewayVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
-        // idle HTTP connections go after three ping intervals; a socket's pings keep it busy
+        // idle HTTP connections go after three ping intervals (an upgraded WebSocket drops this
+        // handler: WebSocketChannel; the PingWheel closes silent sockets)
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE,
             3 * config.websocket().pingIntervalMillis()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    routes.gatewayContext().startPinging(vertx);
     server = vertx.createHttpServer(options).requestHandler(routes.router());
     if (config.websocket().compression()) {
       server.connectionHandler(InflateLimit.installer(options, config.limits().maxFrameBytes()));
@@ -87,6 +89,9 @@ public final class GatewayVerticle extends VerticleBase {
       closing.add(answered.transform(
           v -> c.close(Connection.CLOSE_RESTART, "server restarting; reconnect")));
     }
-    return Future.join(closing).transform(v -> server.close());
+    return Future.join(closing).transform(v -> {
+      routes.gatewayContext().stopPinging(vertx);
+      return server.close();
+    });
   }
 }

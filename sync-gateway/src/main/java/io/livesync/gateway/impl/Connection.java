@@ -20,7 +20,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * One WebSocket connection: decodes client messages, runs subscriptions and writes, answers
  * pings, closes idle or expired connections. Confined to its event loop.
  */
-public final class Connection {
+public final class Connection implements PingWheel.Member {
   /** Close codes of PROTOCOL.md 2.5. */
   public static final short CLOSE_GOING_AWAY = 1001;
   public static final short CLOSE_POLICY = 1008;
@@ -41,7 +40,7 @@ public final class Connection {
   public static final short CLOSE_AUTH = 4001;
   public static final short CLOSE_LIMITS = 4008;
 
-  private final ServerWebSocket ws;
+  private final WebSocketChannel ws;
   private final Channel channel;
   private final VoidChannelPromise voidPromise;
   private final Counter messagesOut;
@@ -62,7 +61,7 @@ public final class Connection {
   private final java.util.concurrent.atomic.LongAdder backlogGauge;
   private Principal principal;
   private long lastActivity = System.currentTimeMillis();
-  private long pingTimer = -1;
+  private int pingSlot;
   private long expiryTimer = -1;
   private boolean closed;
   /** Bytes handed to the socket whose write has not completed: the outbound backlog. */
@@ -76,7 +75,7 @@ public final class Connection {
    * @param channel the socket's Netty channel, written to directly so that output is flushed
    *     once per event-loop turn; null to write through Vert.x (one flush per message)
    */
-  Connection(ServerWebSocket ws, Channel channel, Context context, GatewayContext gw,
+  Connection(WebSocketChannel ws, Channel channel, Context context, GatewayContext gw,
       Principal principal) {
     this.ws = ws;
     this.channel = channel;
@@ -108,8 +107,7 @@ public final class Connection {
     ws.pongHandler(b -> touch());
     ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
-    long interval = gw.pingIntervalMillis();
-    pingTimer = context.owner().setPeriodic(interval, t -> onPingTimer(interval));
+    pingSlot = gw.pings().slotForNewMember();
     scheduleExpiry();
     send(Codec.welcome(id, principal.user(), System.currentTimeMillis()));
   }
@@ -131,8 +129,15 @@ public final class Connection {
     lastActivity = System.currentTimeMillis();
   }
 
-  private void onPingTimer(long interval) {
-    if (System.currentTimeMillis() - lastActivity > 2 * interval) {
+  @Override
+  public int pingSlot() {
+    return pingSlot;
+  }
+
+  /** Called once per ping interval by this event loop's {@link PingWheel}. */
+  @Override
+  public void onPingTick(long now) {
+    if (now - lastActivity > 2 * gw.pingIntervalMillis()) {
       close(CLOSE_POLICY, "no message or pong for two ping intervals");
       return;
     }
@@ -424,7 +429,6 @@ public final class Connection {
     closed = true;
     connectionsGauge.decrementAndGet();
     gw.connections().remove(this);
-    context.owner().cancelTimer(pingTimer);
     if (expiryTimer >= 0) {
       context.owner().cancelTimer(expiryTimer);
     }

@@ -4,6 +4,7 @@ import io.livesync.core.metrics.SyncMetrics;
 import io.livesync.core.spi.Store;
 import io.livesync.gateway.auth.Authenticator;
 import io.livesync.protocol.Limits;
+import io.vertx.core.Vertx;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -20,6 +21,7 @@ public final class GatewayContext {
   private final Limits limits;
   private final long pingIntervalMillis;
   private final Set<Connection> connections = new LinkedHashSet<>();
+  private final PingWheel<Connection> pings;
 
   GatewayContext(Store store, WriteService writes, FanOut fanOut, Authenticator authenticator,
       SyncMetrics metrics, Limits limits, long pingIntervalMillis) {
@@ -30,6 +32,7 @@ public final class GatewayContext {
     this.metrics = metrics;
     this.limits = limits;
     this.pingIntervalMillis = pingIntervalMillis;
+    this.pings = new PingWheel<>(connections, pingIntervalMillis);
   }
 
   Store store() {
@@ -60,7 +63,20 @@ public final class GatewayContext {
     return pingIntervalMillis;
   }
 
-  /** Open connections of this instance, for draining. */
+  PingWheel<Connection> pings() {
+    return pings;
+  }
+
+  /** Starts pinging this instance's connections; call on its event loop. */
+  public void startPinging(Vertx vertx) {
+    pings.start(vertx);
+  }
+
+  public void stopPinging(Vertx vertx) {
+    pings.stop(vertx);
+  }
+
+  /** Open connections of this instance, for draining and pinging. */
   public Set<Connection> connections() {
     return connections;
   }

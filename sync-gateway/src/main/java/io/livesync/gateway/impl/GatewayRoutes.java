@@ -14,6 +14,7 @@ import io.livesync.protocol.SyncException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
@@ -143,11 +144,26 @@ public final class GatewayRoutes {
             + max + " open connections, the limit; close one before opening another"));
         return;
       }
-      req.toWebSocket().onSuccess(ws -> {
+      req.toWebSocket().onSuccess(vertxWs -> {
         if (capped != null) {
           releaseOnClose(req, capped);
         }
-        new Connection(ws, channelOf(req), context, gw, principal).start();
+        io.netty.channel.Channel channel = channelOf(req);
+        WebSocketChannel ws;
+        try {
+          if (channel == null) {
+            throw new IllegalStateException("the upgraded request has no Netty channel");
+          }
+          // Vert.x's WebSocket handler leaves the pipeline, and with it 8 KiB of heap per
+          // connection (WebSocketChannel says why); this is the task the upgrade completed in
+          ws = WebSocketChannel.takeOver(channel, config.limits().maxFrameBytes(),
+              HttpServerOptions.DEFAULT_WEBSOCKET_CLOSING_TIMEOUT * 1000L);
+        } catch (RuntimeException e) {
+          LOG.error("cannot serve an upgraded WebSocket; closing it", e);
+          vertxWs.close((short) 1011, "internal error");
+          return;
+        }
+        new Connection(ws, channel, context, gw, principal).start();
       }).onFailure(err -> {
         if (capped != null) {
           userConnections.release(capped);

@@ -43,8 +43,20 @@ public final class RawWs implements AutoCloseable {
 
   /** Sends one final text frame, masked with a zero key. */
   public void sendText(String text) throws IOException {
-    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-    out.write(0x81);
+    out.write(frame(true, 0x1, text.getBytes(StandardCharsets.UTF_8)));
+    out.flush();
+  }
+
+  /** Sends one frame of any kind (opcode 0x0 continuation, 0x1 text, 0x9 ping, 0x8 close). */
+  public void sendFrame(boolean fin, int opcode, byte[] payload) throws IOException {
+    out.write(frame(fin, opcode, payload));
+    out.flush();
+  }
+
+  /** One client frame, masked with a zero key. */
+  private static byte[] frame(boolean fin, int opcode, byte[] payload) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write((fin ? 0x80 : 0) | opcode);
     if (payload.length < 126) {
       out.write(0x80 | payload.length);
     } else if (payload.length < 65536) {
@@ -57,9 +69,28 @@ public final class RawWs implements AutoCloseable {
         out.write((int) ((long) payload.length >>> (8 * i)) & 0xff);
       }
     }
-    out.write(new byte[4]);
-    out.write(payload);
-    out.flush();
+    out.write(new byte[4], 0, 4);
+    out.write(payload, 0, payload.length);
+    return out.toByteArray();
+  }
+
+  /** A received frame: its opcode and payload. */
+  public record Received(int opcode, byte[] payload) {
+  }
+
+  /** Reads the next frame other than a server ping. */
+  public Received readNonPingFrame() throws IOException {
+    while (true) {
+      Frame f = readFrame();
+      if (f.opcode() != 0x9) {
+        return new Received(f.opcode(), f.payload());
+      }
+    }
+  }
+
+  /** True when the server closed the TCP connection (end of stream) before sending more. */
+  public boolean endOfStream() throws IOException {
+    return in.read() < 0;
   }
 
   private record Frame(boolean fin, int opcode, byte[] payload) {
