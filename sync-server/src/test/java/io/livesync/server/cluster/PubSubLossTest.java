@@ -54,8 +54,13 @@ class PubSubLossTest {
       for (; kills < MAX_KILLS && repairs(subscribers) < subscribers.size(); kills++) {
         String killed = cluster.redis().command("CLIENT", "KILL", "TYPE", "pubsub");
         killedConnections += Integer.parseInt(killed);
-        // every process has one (workers too: the bus subscribes to its reply channel)
-        assertThat(Integer.parseInt(killed)).as("pub/sub connections killed").isEqualTo(4);
+        // every process has one (workers too: the bus subscribes to its reply channel); a
+        // later kill can come before a process has re-subscribed from the previous one
+        if (kills == 0) {
+          assertThat(Integer.parseInt(killed)).as("pub/sub connections killed").isEqualTo(4);
+        } else {
+          assertThat(Integer.parseInt(killed)).as("pub/sub connections killed").isBetween(0, 4);
+        }
         int before = repairs(subscribers);
         long at = System.nanoTime();
         // wait for a repair, or 1.5 s of writes after this kill
