@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 final class OutboundFrame {
   private static final int FIN_TEXT = 0x81;
 
+  private final byte[] bytes;
   private final ByteBuf wire;
   private final int headerLength;
   private final int size;
@@ -39,6 +40,7 @@ final class OutboundFrame {
       }
     }
     System.arraycopy(utf8, 0, frame, headerLength, size);
+    this.bytes = frame;
     this.wire = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(frame));
   }
 
@@ -49,6 +51,16 @@ final class OutboundFrame {
   /** The message's size in bytes, without the frame header (what the backlog counts). */
   int size() {
     return size;
+  }
+
+  /** The whole frame's size in bytes, header included. */
+  int wireLength() {
+    return bytes.length;
+  }
+
+  /** Appends the whole encoded frame (one final text frame) to {@code out}. */
+  void writeTo(ByteBuf out) {
+    out.writeBytes(bytes);
   }
 
   /**
