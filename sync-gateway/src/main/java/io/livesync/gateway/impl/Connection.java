@@ -58,6 +58,8 @@ public final class Connection {
    * to keep the order). Null when nothing is pending.
    */
   private ByteBuf pending;
+  /** The size of the last turn's buffer: the next one starts there, so it rarely grows. */
+  private int pendingHint = INITIAL_PENDING_BYTES;
   private final Context context;
   private final GatewayContext gw;
   private final String id = UUID.randomUUID().toString();
@@ -339,8 +341,7 @@ public final class Connection {
     int max = gw.limits().maxFrameBytes();
     if (size <= max && rawFrames && coalesces(frame)) {
       if (pending == null) {
-        pending = channel.alloc().directBuffer(Math.max(INITIAL_PENDING_BYTES,
-            frame.wireLength()));
+        pending = channel.alloc().directBuffer(Math.max(pendingHint, frame.wireLength()));
       }
       frame.writeTo(pending);
     } else {
@@ -367,15 +368,25 @@ public final class Connection {
     }
   }
 
-  private static final int INITIAL_PENDING_BYTES = 1024;
+  private static final int INITIAL_PENDING_BYTES = 512;
+  private static final int MAX_PENDING_HINT = 64 * 1024;
 
   /** Hands the turn's buffered frames to the channel (not flushed). */
   private void writePending() {
+    ByteBuf buf = takePending();
+    if (buf != null) {
+      channel.write(buf, voidPromise);
+    }
+  }
+
+  private ByteBuf takePending() {
     ByteBuf buf = pending;
     if (buf != null) {
       pending = null;
-      channel.write(buf, voidPromise);
+      pendingHint = Math.max(INITIAL_PENDING_BYTES,
+          Math.min(MAX_PENDING_HINT, buf.readableBytes()));
     }
+    return buf;
   }
 
   /** True when a WebSocket extension (permessage-deflate) must see every frame. */
@@ -403,8 +414,12 @@ public final class Connection {
     messagesOut.increment(unflushedMessages);
     unflushedBytes = 0;
     unflushedMessages = 0;
-    writePending();
-    channel.flush();
+    ByteBuf buf = takePending();
+    if (buf != null) {
+      channel.writeAndFlush(buf, voidPromise);
+    } else {
+      channel.flush();
+    }
     ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
     if (out == null || out.isEmpty()) {
       // everything flushed so far is on the socket (or the channel is closed: nothing will be)

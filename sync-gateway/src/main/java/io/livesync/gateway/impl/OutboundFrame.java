@@ -8,10 +8,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * One server message encoded once: its UTF-8 text and, in the same array, the complete
  * WebSocket frame around it. Server frames are not masked, so the frame bytes are the same for
- * every socket: a live change is encoded once per collection and each subscriber's socket
- * writes its own view of the same bytes, with nothing re-encoded or copied per socket. The
- * bytes live on the heap and are never released explicitly (the views ignore release), so a
- * frame may be shared and kept freely.
+ * every socket: a live change is encoded once per collection and nothing is re-encoded per
+ * socket. A small frame is copied into each socket's buffer of the event-loop turn ({@link
+ * #writeTo}); a large one is written as a view of the same bytes ({@link #frame}). The bytes
+ * live on the heap and are never released explicitly (the views ignore release), so a frame may
+ * be shared and kept freely.
  */
 final class OutboundFrame {
   private static final int FIN_TEXT = 0x81;
