@@ -2,6 +2,8 @@ package io.livesync.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livesync.protocol.Json;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -25,6 +27,8 @@ final class Client {
   private Promise<Void> welcomed;
   private Buffer partial;
   private boolean closing;
+  /** Text frames come from the {@link FrameTap}, not through Vert.x. */
+  private volatile boolean tapped;
 
   // subscription
   int collection = -1;
@@ -44,6 +48,10 @@ final class Client {
 
   Context context() {
     return ctx;
+  }
+
+  boolean tapped() {
+    return tapped;
   }
 
   boolean onLoopThread() {
@@ -89,6 +97,7 @@ final class Client {
         WebSocket socket = ar.result();
         ws = socket;
         ws.frameHandler(this::onFrame);
+        tapped = FrameTap.install(socket, this);
         ws.closeHandler(x -> {
           if (socket != ws) {
             return; // an earlier socket of a reconnected client
@@ -161,24 +170,45 @@ final class Client {
     if (!(f.isText() || f.isContinuation())) {
       return;
     }
-    Buffer data = f.binaryData();
-    if (f.isFinal() && partial == null) {
-      handle(data.getBytes());
+    onData(((io.vertx.core.internal.buffer.BufferInternal) f.binaryData()).getByteBuf(),
+        f.isFinal());
+  }
+
+  /**
+   * One text or continuation frame's payload, from Vert.x or from the {@link FrameTap}; on the
+   * loop thread. A whole message is copied into this thread's scratch array and read from there.
+   */
+  void onData(ByteBuf data, boolean last) {
+    if (last && partial == null) {
+      int len = data.readableBytes();
+      byte[] b = scratch(len);
+      data.getBytes(data.readerIndex(), b, 0, len);
+      handle(b, len);
       return;
     }
     if (partial == null) {
-      partial = Buffer.buffer(data.length() * 2);
+      partial = Buffer.buffer(data.readableBytes() * 2);
     }
-    partial.appendBuffer(data);
-    if (f.isFinal()) {
+    partial.appendBytes(ByteBufUtil.getBytes(data));
+    if (last) {
       byte[] b = partial.getBytes();
       partial = null;
-      handle(b);
+      handle(b, b.length);
     }
   }
 
-  private void handle(byte[] b) {
-    int len = b.length;
+  private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(
+      () -> new byte[][] {new byte[4096]});
+
+  private static byte[] scratch(int len) {
+    byte[][] holder = SCRATCH.get();
+    if (holder[0].length < len) {
+      holder[0] = new byte[Math.max(len, holder[0].length * 2)];
+    }
+    return holder[0];
+  }
+
+  private void handle(byte[] b, int len) {
     Stats s = run.stats;
     s.bytesIn.add(len);
     s.framesIn.increment();
@@ -194,8 +224,8 @@ final class Client {
         s.catchupItems.add(items);
         itemsThisSubscription += items;
       }
-      case SYNCED -> onSynced(b);
-      case ERROR -> onError(b);
+      case SYNCED -> onSynced(b, len);
+      case ERROR -> onError(b, len);
       case WELCOME -> welcomed.tryComplete();
       case RESET -> lastSeq = 0;
       default -> { }
@@ -203,7 +233,16 @@ final class Client {
   }
 
   private void onChange(byte[] b, int len) {
-    long seq = Frames.longAfter(b, len, Frames.SEQ, -1);
+    // about one pass: data's stamp and writer (its first fields), then the seq after them
+    int data = Frames.indexOf(b, len, Frames.DATA, 0);
+    int t = Frames.fieldAt(b, len, Frames.T, data, data + Frames.DATA.length);
+    int tEnd = t < 0 ? -1 : Frames.numberEnd(b, len, t + Frames.T.length);
+    int w = Frames.fieldAt(b, len, Frames.W, data, tEnd + 1);
+    int wEnd = w < 0 ? -1 : Frames.numberEnd(b, len, w + Frames.W.length);
+    long seq = Frames.longAfter(b, len, Frames.SEQ, Math.max(0, Math.max(tEnd, wEnd)), -1);
+    if (seq < 0 && data >= 0) {
+      seq = Frames.longAfter(b, len, Frames.SEQ, -1); // not where the server writes it
+    }
     if (seq <= lastSeq) {
       run.stats.duplicates.increment();
       return;
@@ -213,19 +252,18 @@ final class Client {
     }
     lastSeq = seq;
     run.stats.deliveries.increment();
-    int data = Frames.indexOf(b, len, Frames.DATA, 0);
-    long t = Frames.longAfter(b, len, Frames.T, data, -1);
-    if (t >= 0 && collection >= 0) {
-      Stats.record(run.stats.fanout, run.nowMicros() - t);
-      int w = (int) Frames.longAfter(b, len, Frames.W, data, -1);
-      if (w >= 0) {
-        run.tracker.event(collection, seq, w, t);
+    long stamp = t < 0 ? -1 : Frames.parseLong(b, len, t + Frames.T.length, -1);
+    if (stamp >= 0 && collection >= 0) {
+      Stats.record(run.stats.fanout, run.nowMicros() - stamp);
+      int writer = w < 0 ? -1 : (int) Frames.parseLong(b, len, w + Frames.W.length, -1);
+      if (writer >= 0) {
+        run.tracker.event(collection, seq, writer, stamp);
       }
     }
   }
 
-  private void onSynced(byte[] b) {
-    JsonNode n = Json.parseObject(new String(b, StandardCharsets.UTF_8));
+  private void onSynced(byte[] b, int len) {
+    JsonNode n = Json.parseObject(new String(b, 0, len, StandardCharsets.UTF_8));
     lastSeq = n.path("seq").asLong();
     epoch = n.path("epoch").asText(null);
     if (!synced) {
@@ -239,8 +277,8 @@ final class Client {
     }
   }
 
-  private void onError(byte[] b) {
-    JsonNode n = Json.parseObject(new String(b, StandardCharsets.UTF_8));
+  private void onError(byte[] b, int len) {
+    JsonNode n = Json.parseObject(new String(b, 0, len, StandardCharsets.UTF_8));
     String code = n.path("code").asText("unknown");
     run.stats.error(code);
     String opId = n.path("opId").asText(null);

@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
  * compactly with {@code type} first (last for an ack: what {@code Codec} does) and on the
  * generator's own documents holding no field named {@code seq} (its fields are {@code ltT}, the
  * send stamp, {@code ltW}, the writer, and {@code p}, padding of x); rare messages (errors,
- * synced, welcome) are parsed fully.
+ * synced, welcome) are parsed fully. A message is {@code b[0, len)}: the array may be longer
+ * (a reused buffer), and nothing here reads past {@code len}.
  */
 final class Frames {
   enum Type { CHANGE, CHANGES, ACK, ERROR, SYNCED, WELCOME, RESET, OTHER }
@@ -19,6 +20,8 @@ final class Frames {
   static final byte[] DATA = bytes("\"data\":{");
   static final byte[] T = bytes("\"ltT\":");
   static final byte[] W = bytes("\"ltW\":");
+  private static final byte[] CHANGE = bytes("change\"");
+  private static final byte[] CHANGES = bytes("changes\"");
   private static final byte[] ACK_SUFFIX = bytes(",\"type\":\"ack\"}");
   static final byte[] OP_ID = bytes("\"opId\":\"");
   static final byte[] STATUS = bytes("\"status\":\"");
@@ -35,17 +38,17 @@ final class Frames {
     if (len < p + 4) {
       return Type.OTHER;
     }
-    if (!startsWith(b, 0, TYPE_PREFIX)) {
+    if (!startsWith(b, len, 0, TYPE_PREFIX)) {
       // the server writes an ack's type last
-      return len > ACK_SUFFIX.length && startsWith(b, len - ACK_SUFFIX.length, ACK_SUFFIX)
+      return len > ACK_SUFFIX.length && startsWith(b, len, len - ACK_SUFFIX.length, ACK_SUFFIX)
           ? Type.ACK : Type.OTHER;
     }
     switch (b[p]) {
       case 'c':
-        if (startsWith(b, p, bytes("change\""))) {
+        if (startsWith(b, len, p, CHANGE)) {
           return Type.CHANGE;
         }
-        return startsWith(b, p, bytes("changes\"")) ? Type.CHANGES : Type.OTHER;
+        return startsWith(b, len, p, CHANGES) ? Type.CHANGES : Type.OTHER;
       case 'a':
         return b[p + 1] == 'c' && b[p + 2] == 'k' && b[p + 3] == '"' ? Type.ACK : Type.OTHER;
       case 'e':
@@ -61,8 +64,9 @@ final class Frames {
     }
   }
 
-  static boolean startsWith(byte[] b, int at, byte[] pat) {
-    if (at + pat.length > b.length) {
+  /** True when b[at, len) starts with {@code pat}. */
+  static boolean startsWith(byte[] b, int len, int at, byte[] pat) {
+    if (at < 0 || at + pat.length > len) {
       return false;
     }
     for (int i = 0; i < pat.length; i++) {
@@ -90,6 +94,31 @@ final class Frames {
       return i;
     }
     return -1;
+  }
+
+  /**
+   * Index of the field {@code pat} inside the object that starts at {@code data} (an index of
+   * {@link #DATA} from {@link #indexOf}, or -1 for none): one comparison when it is at {@code
+   * expected}, where the generator writes it, else a search from the object's start. -1 when
+   * absent.
+   */
+  static int fieldAt(byte[] b, int len, byte[] pat, int data, int expected) {
+    if (data < 0) {
+      return -1;
+    }
+    if (expected > data && startsWith(b, len, expected, pat)) {
+      return expected;
+    }
+    return indexOf(b, len, pat, data + DATA.length);
+  }
+
+  /** The index just past the integer that starts at {@code at}. */
+  static int numberEnd(byte[] b, int len, int at) {
+    int i = at < len && b[at] == '-' ? at + 1 : at;
+    while (i < len && b[i] >= '0' && b[i] <= '9') {
+      i++;
+    }
+    return i;
   }
 
   /** The integer right after the first {@code pat}, or {@code missing}. */

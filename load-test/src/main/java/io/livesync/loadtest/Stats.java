@@ -5,7 +5,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 /**
  * Everything the connections count and time. Recorders and adders are written from every event
@@ -15,11 +14,11 @@ import org.HdrHistogram.Recorder;
 final class Stats {
   static final long MAX_MICROS = 3_600_000_000L;
 
-  final Recorder ack = recorder();
-  final Recorder fanout = recorder();
-  final Recorder complete = recorder();
-  final Recorder connect = recorder();
-  final Recorder catchup = recorder();
+  final LatencyRecorder ack = recorder();
+  final LatencyRecorder fanout = recorder();
+  final LatencyRecorder complete = recorder();
+  final LatencyRecorder connect = recorder();
+  final LatencyRecorder catchup = recorder();
 
   final LongAdder sent = new LongAdder();
   final LongAdder acks = new LongAdder();
@@ -63,7 +62,7 @@ final class Stats {
     ackStatus.computeIfAbsent(status, k -> new LongAdder()).increment();
   }
 
-  static void record(Recorder r, long micros) {
+  static void record(LatencyRecorder r, long micros) {
     r.recordValue(Math.max(0, Math.min(MAX_MICROS, micros)));
   }
 
@@ -118,8 +117,8 @@ final class Stats {
     return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99);
   }
 
-  private static Recorder recorder() {
-    return new Recorder(1, MAX_MICROS, 3);
+  private static LatencyRecorder recorder() {
+    return new LatencyRecorder(MAX_MICROS);
   }
 
   private static Histogram histogram() {

@@ -56,4 +56,25 @@ class FramesTest {
     assertThat(Frames.count(page, page.length, Frames.SEQ)).isEqualTo(3);
     assertThat(Frames.longAfter(page, page.length, b("\"missing\":"), -1)).isEqualTo(-1);
   }
+
+  @Test
+  void findsDataFieldsWhereTheGeneratorWritesThemAndAnywhereElseInTheObject() {
+    byte[] f = b("{\"type\":\"change\",\"data\":{\"ltT\":-12,\"ltW\":7,\"p\":\"x\"},\"seq\":5}");
+    int data = Frames.indexOf(f, f.length, Frames.DATA, 0);
+    int t = Frames.fieldAt(f, f.length, Frames.T, data, data + Frames.DATA.length);
+    assertThat(t).isEqualTo(data + Frames.DATA.length);
+    int tEnd = Frames.numberEnd(f, f.length, t + Frames.T.length);
+    assertThat(Frames.parseLong(f, f.length, t + Frames.T.length, 0)).isEqualTo(-12);
+    assertThat(f[tEnd]).isEqualTo((byte) ',');
+    int w = Frames.fieldAt(f, f.length, Frames.W, data, tEnd + 1);
+    assertThat(w).isEqualTo(tEnd + 1);
+    byte[] other = b("{\"data\":{\"p\":\"x\",\"ltW\":3,\"ltT\":9},\"seq\":1}");
+    data = Frames.indexOf(other, other.length, Frames.DATA, 0);
+    t = Frames.fieldAt(other, other.length, Frames.T, data, data + Frames.DATA.length);
+    assertThat(Frames.parseLong(other, other.length, t + Frames.T.length, -1)).isEqualTo(9);
+    w = Frames.fieldAt(other, other.length, Frames.W, data, 0);
+    assertThat(Frames.parseLong(other, other.length, w + Frames.W.length, -1)).isEqualTo(3);
+    assertThat(Frames.fieldAt(other, other.length, Frames.W, -1, 0)).isEqualTo(-1);
+    assertThat(Frames.fieldAt(other, other.length, b("\"nope\":"), data, 0)).isEqualTo(-1);
+  }
 }

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -50,6 +51,14 @@ public final class Connection implements PingWheel.Member {
   private boolean flushScheduled;
   private long unflushedBytes;
   private int unflushedMessages;
+  /**
+   * This turn's small frames, copied one after the other into one buffer that goes to the
+   * channel as one write at the end of the turn (or before any other write of this connection,
+   * to keep the order). Null when nothing is pending.
+   */
+  private ByteBuf pending;
+  /** The size of the last turn's buffer: the next one starts there, so it rarely grows. */
+  private int pendingHint = INITIAL_PENDING_BYTES;
   private final Context context;
   private final GatewayContext gw;
   private final String id = UUID.randomUUID().toString();
@@ -300,10 +309,23 @@ public final class Connection implements PingWheel.Member {
   }
 
   /**
-   * Writes the frame to the channel at once, in call order with every other write, and leaves
-   * the flush to the end of the event-loop turn ({@link Flusher}): one system call per socket
-   * per turn instead of one per message. A message over the frame limit is split into
-   * continuation frames, as Vert.x does.
+   * Frames up to this size (header included) are copied into the connection's buffer of the
+   * turn; larger ones are written by reference. One copy of ~100 bytes costs less than the
+   * reference counting and the outbound-buffer entry of a write of its own.
+   */
+  static final int COALESCE_MAX_BYTES = 8192;
+
+  /** True when a frame is copied into a socket's buffer of the turn, not written by reference. */
+  static boolean coalesces(OutboundFrame frame) {
+    return frame.wireLength() <= COALESCE_MAX_BYTES;
+  }
+
+  /**
+   * Queues the frame behind every earlier write of this connection and leaves the write and
+   * flush to the end of the event-loop turn ({@link Flusher}): a socket that gets many messages
+   * in one turn (a commit batch fanned out) costs one channel write and one system call, not one
+   * per message. The wire bytes stay separate WebSocket frames. A message over the frame limit
+   * is split into continuation frames, as Vert.x does.
    */
   private void write(OutboundFrame frame) {
     if (closed) {
@@ -311,25 +333,36 @@ public final class Connection implements PingWheel.Member {
     }
     int size = frame.size();
     backlogBytes += size;
-    backlogGauge.add(size);
     if (channel == null) {
+      backlogGauge.add(size);
       ws.writeTextMessage(frame.payload().toString(StandardCharsets.UTF_8))
-          .onComplete(ar -> released(size));
+          .onComplete(ar -> {
+            backlogGauge.add(-size);
+            released(size);
+          });
       messagesOut.increment();
       return;
     }
     int max = gw.limits().maxFrameBytes();
-    if (size <= max && rawFrames) {
-      channel.write(frame.frame(), voidPromise);
-    } else if (size <= max) {
-      channel.write(new TextWebSocketFrame(true, 0, frame.payload()), voidPromise);
+    if (size <= max && rawFrames && coalesces(frame)) {
+      if (pending == null) {
+        pending = channel.alloc().directBuffer(Math.max(pendingHint, frame.wireLength()));
+      }
+      frame.writeTo(pending);
     } else {
-      for (int offset = 0; offset < size; offset += max) {
-        int length = Math.min(max, size - offset);
-        boolean last = offset + length == size;
-        ByteBuf part = frame.slice(offset, length);
-        channel.write(offset == 0 ? new TextWebSocketFrame(last, 0, part)
-            : new ContinuationWebSocketFrame(last, 0, part), voidPromise);
+      writePending();
+      if (size <= max && rawFrames) {
+        channel.write(frame.frame(), voidPromise);
+      } else if (size <= max) {
+        channel.write(new TextWebSocketFrame(true, 0, frame.payload()), voidPromise);
+      } else {
+        for (int offset = 0; offset < size; offset += max) {
+          int length = Math.min(max, size - offset);
+          boolean last = offset + length == size;
+          ByteBuf part = frame.slice(offset, length);
+          channel.write(offset == 0 ? new TextWebSocketFrame(last, 0, part)
+              : new ContinuationWebSocketFrame(last, 0, part), voidPromise);
+        }
       }
     }
     unflushedBytes += size;
@@ -338,6 +371,27 @@ public final class Connection implements PingWheel.Member {
       flushScheduled = true;
       Flusher.current().schedule(this, channel.eventLoop());
     }
+  }
+
+  private static final int INITIAL_PENDING_BYTES = 512;
+  private static final int MAX_PENDING_HINT = 64 * 1024;
+
+  /** Hands the turn's buffered frames to the channel (not flushed). */
+  private void writePending() {
+    ByteBuf buf = takePending();
+    if (buf != null) {
+      channel.write(buf, voidPromise);
+    }
+  }
+
+  private ByteBuf takePending() {
+    ByteBuf buf = pending;
+    if (buf != null) {
+      pending = null;
+      pendingHint = Math.max(INITIAL_PENDING_BYTES,
+          Math.min(MAX_PENDING_HINT, buf.readableBytes()));
+    }
+    return buf;
   }
 
   /** True when a WebSocket extension (permessage-deflate) must see every frame. */
@@ -351,7 +405,11 @@ public final class Connection implements PingWheel.Member {
     return false;
   }
 
-  /** Flushes this turn's writes; their bytes leave the backlog once they reach the socket. */
+  /**
+   * Writes and flushes this turn's output. Its bytes leave the backlog once they reach the
+   * socket: at once when the flush wrote everything (the usual case), else when an empty write
+   * queued behind them completes.
+   */
   void flush() {
     flushScheduled = false;
     if (unflushedMessages == 0) {
@@ -361,13 +419,28 @@ public final class Connection implements PingWheel.Member {
     messagesOut.increment(unflushedMessages);
     unflushedBytes = 0;
     unflushedMessages = 0;
+    ByteBuf buf = takePending();
+    if (buf != null) {
+      channel.writeAndFlush(buf, voidPromise);
+    } else {
+      channel.flush();
+    }
+    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+    if (out == null || out.isEmpty()) {
+      // everything flushed so far is on the socket (or the channel is closed: nothing will be)
+      released(bytes);
+      return;
+    }
+    backlogGauge.add(bytes);
     // an empty write completes after every write queued before it: the batch is out
-    channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> released(bytes));
+    channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+      backlogGauge.add(-bytes);
+      released(bytes);
+    });
   }
 
   private void released(long bytes) {
     backlogBytes -= bytes;
-    backlogGauge.add(-bytes);
     if (awaitingDrain && backlogBytes <= gw.limits().maxBacklogBytes() / 2) {
       awaitingDrain = false;
       onDrain();
@@ -419,6 +492,15 @@ public final class Connection implements PingWheel.Member {
     if (closed) {
       return Future.succeededFuture();
     }
+    if (channel != null) {
+      if (!channel.eventLoop().inEventLoop()) {
+        Promise<Void> done = Promise.promise();
+        context.runOnContext(v -> close(code, reason).onComplete(done));
+        return done.future();
+      }
+      // the messages of this turn go out before the close frame
+      writePending();
+    }
     return ws.close(code, reason).recover(err -> Future.succeededFuture());
   }
 
@@ -427,6 +509,10 @@ public final class Connection implements PingWheel.Member {
       return;
     }
     closed = true;
+    if (pending != null) {
+      pending.release();
+      pending = null;
+    }
     connectionsGauge.decrementAndGet();
     gw.connections().remove(this);
     if (expiryTimer >= 0) {

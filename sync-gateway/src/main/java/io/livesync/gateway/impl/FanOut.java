@@ -14,8 +14,9 @@ import java.util.Set;
 /**
  * One gateway instance's live fan-out: one bus subscription per collection, shared by every
  * socket of this instance subscribed to it (reference counted). Each change is encoded to UTF-8
- * once and the same bytes are written to every subscriber (flushed once per socket at the end of
- * the event-loop turn, see {@link Flusher}). Confined to the instance's event loop.
+ * once and the same bytes are written to every subscriber (copied into each socket's buffer of
+ * the event-loop turn, written and flushed once per socket at the end of the turn, see {@link
+ * Flusher}). Confined to the instance's event loop.
  */
 final class FanOut {
   private final SyncBus bus;
@@ -71,7 +72,8 @@ final class FanOut {
         return;
       }
       OutboundFrame encoded = OutboundFrame.text(Codec.change(change));
-      if (members.size() > 1) {
+      if (members.size() > 1 && !Connection.coalesces(encoded)) {
+        // large frames are written by reference, not copied: share one off-heap copy
         encoded.shareDirect(ByteBufAllocator.DEFAULT);
       }
       try {

@@ -6,10 +6,10 @@ import java.util.List;
 
 /**
  * Flushes, once per event-loop turn, every connection of this event loop that wrote something
- * during the turn. Writes go to the channel at once (so their order with every other write is
- * kept) but are flushed here: a change fanned out to a thousand sockets, or a commit batch of
- * a hundred changes to one socket, costs one flush (one system call) per socket, not one per
- * message. One instance per event-loop thread; confined to it.
+ * during the turn. A connection gathers the turn's messages in one buffer (in call order) and
+ * writes and flushes it here: a change fanned out to a thousand sockets, or a commit batch of a
+ * hundred changes to one socket, costs one channel write and one flush (one system call) per
+ * socket, not one per message. One instance per event-loop thread; confined to it.
  */
 final class Flusher {
   private static final FastThreadLocal<Flusher> PER_LOOP = new FastThreadLocal<>() {

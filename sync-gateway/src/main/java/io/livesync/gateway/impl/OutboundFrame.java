@@ -8,14 +8,16 @@ import java.nio.charset.StandardCharsets;
 /**
  * One server message encoded once: its UTF-8 text and, in the same array, the complete
  * WebSocket frame around it. Server frames are not masked, so the frame bytes are the same for
- * every socket: a live change is encoded once per collection and each subscriber's socket
- * writes its own view of the same bytes, with nothing re-encoded or copied per socket. The
- * bytes live on the heap and are never released explicitly (the views ignore release), so a
- * frame may be shared and kept freely.
+ * every socket: a live change is encoded once per collection and nothing is re-encoded per
+ * socket. A small frame is copied into each socket's buffer of the event-loop turn ({@link
+ * #writeTo}); a large one is written as a view of the same bytes ({@link #frame}). The bytes
+ * live on the heap and are never released explicitly (the views ignore release), so a frame may
+ * be shared and kept freely.
  */
 final class OutboundFrame {
   private static final int FIN_TEXT = 0x81;
 
+  private final byte[] bytes;
   private final ByteBuf wire;
   private final int headerLength;
   private final int size;
@@ -39,6 +41,7 @@ final class OutboundFrame {
       }
     }
     System.arraycopy(utf8, 0, frame, headerLength, size);
+    this.bytes = frame;
     this.wire = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(frame));
   }
 
@@ -49,6 +52,16 @@ final class OutboundFrame {
   /** The message's size in bytes, without the frame header (what the backlog counts). */
   int size() {
     return size;
+  }
+
+  /** The whole frame's size in bytes, header included. */
+  int wireLength() {
+    return bytes.length;
+  }
+
+  /** Appends the whole encoded frame (one final text frame) to {@code out}. */
+  void writeTo(ByteBuf out) {
+    out.writeBytes(bytes);
   }
 
   /**
