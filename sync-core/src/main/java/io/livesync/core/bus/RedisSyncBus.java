@@ -1,5 +1,7 @@
 package io.livesync.core.bus;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.core.spi.Store;
 import io.livesync.core.store.RedisLink;
@@ -260,13 +262,28 @@ public final class RedisSyncBus implements SyncBus {
     }
   }
 
+  /** A reply message: one answer object, or an array of them (one per write answered). */
   private void onReply(String payload) {
+    JsonNode message;
+    try {
+      message = Json.parse(payload);
+    } catch (RuntimeException e) {
+      LOG.warn("undecodable reply from a worker: {}", e.getClass().getSimpleName());
+      return;
+    }
+    if (message.isArray()) {
+      message.forEach(this::onAnswer);
+    } else {
+      onAnswer(message);
+    }
+  }
+
+  private void onAnswer(JsonNode answer) {
     String requestId;
     WriteResult result;
     try {
-      ObjectNode o = Json.parseObject(payload);
-      requestId = o.path("q").asText();
-      result = Codec.decodeResult(o.get("result"));
+      requestId = answer.path("q").asText();
+      result = Codec.decodeResult(answer.get("result"));
     } catch (RuntimeException e) {
       LOG.warn("undecodable reply from a worker: {}", e.getClass().getSimpleName());
       return;
@@ -278,15 +295,21 @@ public final class RedisSyncBus implements SyncBus {
     }
   }
 
-  /** {@code {"q": requestId, "result": ack | {"error": error}}}. */
-  static String encodeReply(String requestId, WriteResult result) {
-    ObjectNode o = Json.object().put("q", requestId);
-    if (result.isAck()) {
-      o.set("result", Codec.ackNode(result.ack()));
-    } else {
-      o.putObject("result").set("error", Codec.errorNode(result.error()));
+  /**
+   * The message answering several writes of one gateway: {@code [{"q": requestId, "result": ack
+   * | {"error": error}}, ...]}.
+   */
+  static String encodeReplies(List<RedisWriteConsumer.Answer> answers) {
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (RedisWriteConsumer.Answer a : answers) {
+      ObjectNode o = out.addObject().put("q", a.requestId());
+      if (a.result().isAck()) {
+        o.set("result", Codec.ackNode(a.result().ack()));
+      } else {
+        o.putObject("result").set("error", Codec.errorNode(a.result().error()));
+      }
     }
-    return Json.write(o);
+    return Json.write(out);
   }
 
   private static SyncException unavailable(String why) {
