@@ -27,11 +27,13 @@ for i = 0, n - 1 do
   else
     local seq = 0
     local conflict = nil
+    local wasLive = false
     if ARGV[a + 3] == '1' then
-      local current = tonumber(redis.call('HGET', rec, 'v') or '0')
-      if current ~= tonumber(ARGV[a + 2]) then
-        conflict = current
+      local current = redis.call('HMGET', rec, 'v', 'd')
+      if tonumber(current[1] or '0') ~= tonumber(ARGV[a + 2]) then
+        conflict = tonumber(current[1] or '0')
       end
+      wasLive = current[1] and current[2] ~= '1'
     end
     if conflict then
       out[#out + 1] = 'conflict'
@@ -50,10 +52,14 @@ for i = 0, n - 1 do
         redis.call('HSET', rec, 'v', ARGV[a + 4], 's', seq, 'u', updatedAt, 'd', deleted,
           'j', ARGV[a + 7])
         redis.call('ZADD', KEYS[2], seq, id)
+        -- a record is in live (score 0) exactly while it exists undeleted, in tomb while it is
+        -- a tombstone; calls that would change nothing are skipped
         if deleted == '1' then
-          redis.call('ZREM', KEYS[3], id)
+          if wasLive then
+            redis.call('ZREM', KEYS[3], id)
+          end
           redis.call('ZADD', KEYS[4], updatedAt, id)
-        else
+        elseif not wasLive then
           redis.call('ZADD', KEYS[3], 0, id)
           redis.call('ZREM', KEYS[4], id)
         end

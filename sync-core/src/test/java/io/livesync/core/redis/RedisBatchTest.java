@@ -2,7 +2,9 @@ package io.livesync.core.redis;
 
 import static io.livesync.core.StoreFixtures.doc;
 import static io.livesync.core.StoreFixtures.insert;
+import static io.livesync.core.StoreFixtures.delete;
 import static io.livesync.core.StoreFixtures.outcome;
+import static io.livesync.core.StoreFixtures.put;
 import static io.livesync.core.StoreFixtures.update;
 import static io.livesync.core.StoreFixtures.withOpId;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -159,5 +161,46 @@ class RedisBatchTest {
       }
       assertThat(ids).isEqualTo(expected);
     }
+  }
+
+  @Test
+  void listAndTombstonePurgeFollowEveryTransitionOfARecord() throws Exception {
+    long old = System.currentTimeMillis() - 60_000;
+    // a: insert, update, delete, re-create; b: insert, delete, delete again (a newer tombstone)
+    List<Mutation> steps = List.of(insert("t", "a", doc("v", 1)), update("t", "a", 1, doc("v", 2)),
+        delete("t", "a", 2, old), put("t", "a", 3, doc("v", 4), null, "recreate", old),
+        insert("t", "b", doc("v", 1)), delete("t", "b", 1, old),
+        delete("t", "b", 2, System.currentTimeMillis()), insert("t", "c", doc("v", 1)));
+    for (Mutation m : steps) { // one call each, and then the same again as one batch
+      assertThat(store.commit(List.of(m)).await(AWAIT, TimeUnit.SECONDS).get(0).kind())
+          .isEqualTo(Kind.COMMITTED);
+    }
+    List<Mutation> again = steps.stream().map(m -> (Mutation) withCollection(m, "u")).toList();
+    assertThat(store.commit(again).await(AWAIT, TimeUnit.SECONDS))
+        .allMatch(r -> r.kind() == Kind.COMMITTED);
+
+    for (String c : List.of("t", "u")) {
+      assertThat(store.list(c, null, 10).await(AWAIT, TimeUnit.SECONDS).records())
+          .extracting(StoredRecord::id).containsExactly("a", "c");
+      // b's tombstone is recent (its second delete), a is live again: nothing to purge
+      assertThat(store.purgeTombstones(old + 1).await(AWAIT, TimeUnit.SECONDS)).isZero();
+    }
+    assertThat(store.purgeTombstones(System.currentTimeMillis() + 1)
+        .await(AWAIT, TimeUnit.SECONDS)).isEqualTo(2);
+    assertThat(store.get("t", "a").await(AWAIT, TimeUnit.SECONDS).version()).isEqualTo(4);
+    assertThat(store.get("t", "b").await(AWAIT, TimeUnit.SECONDS)).isNull();
+  }
+
+  private static Mutation withCollection(Mutation m, String collection) {
+    StoredRecord n = m.next();
+    io.livesync.protocol.Change c = m.change();
+    io.livesync.protocol.Ack a = m.ack();
+    return new Mutation(m.opId() + "-" + collection, m.fingerprint(), m.expectedVersion(),
+        new StoredRecord(collection, n.id(), n.data(), n.version(), 0, n.ts(), n.deleted(),
+            n.meta(), n.updatedAt()),
+        new io.livesync.protocol.Change(collection, c.id(), c.op(), c.data(), c.version(), 0,
+            c.ts(), c.origin(), m.opId() + "-" + collection),
+        new io.livesync.protocol.Ack(m.opId() + "-" + collection, collection, a.id(), a.status(),
+            a.version(), 0, a.record()));
   }
 }
