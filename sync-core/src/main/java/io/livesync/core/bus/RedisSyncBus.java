@@ -35,8 +35,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>Writes</b>: {@link #submit} XADDs the write to the stream {@value #WRITES} with this
- *       process's id and a request id (writes submitted together share one entry, see {@link
- *       RedisWriteEntry}); workers read it through the consumer group {@value
+ *       process's id and a request id; workers read it through the consumer group {@value
  *       #GROUP} ({@link RedisWriteConsumer}), and the answer comes back on the pub/sub channel
  *       {@code ls:replies:<processId>}. No answer within {@code writeTimeoutMillis} (a lost
  *       reply, no worker) fails the submit with {@code unavailable}; the write may still be
@@ -79,7 +78,6 @@ public final class RedisSyncBus implements SyncBus {
   /** Per record (collection NUL id): the last submitted write's result, until it completes. */
   private final Map<String, Future<WriteResult>> lastPerRecord = new HashMap<>();
   private final List<RedisWriteConsumer> consumers = new ArrayList<>();
-  private final RedisOutbox<RedisWriteEntry.Item> appends;
   private long nextRequest;
   private boolean closed;
 
@@ -108,7 +106,6 @@ public final class RedisSyncBus implements SyncBus {
       }
     });
     this.feed = new RedisChangeFeed(ctx, subscriber, store, options.pollIntervalMillis());
-    this.appends = new RedisOutbox<>(ctx, this::flushAppends);
   }
 
   /**
@@ -173,42 +170,20 @@ public final class RedisSyncBus implements SyncBus {
     });
   }
 
-  /** Queues a submitted write for the next XADD, unless it already failed (timed out). */
+  /** XADDs a submitted write, unless it already failed (timed out, or the bus closed). */
   private void append(String requestId, Write write) {
-    if (pending.containsKey(requestId)) {
-      appends.add(new RedisWriteEntry.Item(requestId, write));
+    if (!pending.containsKey(requestId)) {
+      return;
     }
-  }
-
-  /**
-   * XADDs the writes queued since the last flush, up to {@link RedisWriteEntry#MAX_WRITES} per
-   * entry, skipping those that failed meanwhile. A failed XADD fails its writes.
-   */
-  private void flushAppends(List<RedisWriteEntry.Item> queued) {
-    List<RedisWriteEntry.Item> entry = new ArrayList<>();
-    for (RedisWriteEntry.Item item : queued) {
-      if (pending.containsKey(item.requestId())) {
-        entry.add(item);
-        if (entry.size() == RedisWriteEntry.MAX_WRITES) {
-          xadd(entry);
-          entry = new ArrayList<>();
-        }
-      }
-    }
-    if (!entry.isEmpty()) {
-      xadd(entry);
-    }
-  }
-
-  private void xadd(List<RedisWriteEntry.Item> entry) {
-    link.send(RedisWriteEntry.xadd(options.processId(), entry))
+    link.send(Request.cmd(Command.XADD).arg(WRITES).arg("*")
+            .arg("w").arg(Json.write(Codec.writeNode(write)))
+            .arg("r").arg(options.processId())
+            .arg("q").arg(requestId))
         .onFailure(err -> ctx.runOnContext(v -> {
-          for (RedisWriteEntry.Item item : entry) {
-            Pending p = pending.remove(item.requestId());
-            if (p != null) {
-              ctx.owner().cancelTimer(p.timer());
-              p.promise().tryFail(link.unavailable(err));
-            }
+          Pending p = pending.remove(requestId);
+          if (p != null) {
+            ctx.owner().cancelTimer(p.timer());
+            p.promise().tryFail(link.unavailable(err));
           }
         }));
   }

@@ -2,6 +2,8 @@ package io.livesync.core.bus;
 
 import io.livesync.core.bus.SyncBus.IncomingWrite;
 import io.livesync.core.store.RedisLink;
+import io.livesync.protocol.Codec;
+import io.livesync.protocol.Json;
 import io.livesync.protocol.Write;
 import io.livesync.protocol.WriteResult;
 import io.vertx.core.Context;
@@ -13,10 +15,11 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +49,7 @@ final class RedisWriteConsumer {
   private final RedisBusOptions options;
   private final Handler<IncomingWrite> handler;
   private final Context handlerContext;
-  /** Entries handed to the handler and not yet acknowledged: how many writes await answers. */
-  private final Map<String, Unanswered> inFlight = new HashMap<>();
-  private int inFlightWrites;
+  private final Set<String> inFlight = new HashSet<>();
   private final RedisOutbox<Answer> outbox;
   private RedisConnection reader;
   /** Where re-reading this consumer's own pending entries continues; null once done. */
@@ -69,17 +70,8 @@ final class RedisWriteConsumer {
     this.outbox = new RedisOutbox<>(ctx, this::flush);
   }
 
-  /** A worker's answer to one write of a stream entry, waiting to be published. */
+  /** A worker's answer to one stream entry, waiting to be published and acknowledged. */
   record Answer(String entryId, String gateway, String requestId, WriteResult result) {
-  }
-
-  private static final class Unanswered {
-    int writes;
-    boolean failed;
-
-    Unanswered(int writes) {
-      this.writes = writes;
-    }
   }
 
   /** Creates the group if needed and starts reading. On the bus context. */
@@ -114,11 +106,11 @@ final class RedisWriteConsumer {
   }
 
   private void read() {
-    if (stopped || reading || inFlightWrites >= options.maxInFlight()) {
+    if (stopped || reading || inFlight.size() >= options.maxInFlight()) {
       return;
     }
     reading = true;
-    int count = Math.min(options.readBatch(), options.maxInFlight() - inFlightWrites);
+    int count = Math.min(options.readBatch(), options.maxInFlight() - inFlight.size());
     String from = ownPendingCursor == null ? ">" : ownPendingCursor;
     readerConnection()
         .compose(c -> c.send(Request.cmd(Command.XREADGROUP).arg("GROUP")
@@ -179,54 +171,61 @@ final class RedisWriteConsumer {
     return r.get(0).get(1);
   }
 
-  /** Hands every write of the entries to the handler, in one task on its context. */
   private int dispatchAll(Response entries) {
     if (entries == null) {
       return 0;
     }
     int n = 0;
-    List<IncomingWrite> incoming = new ArrayList<>();
     for (Response entry : entries) {
       n++;
-      dispatch(entry.get(0).toString(), entry.get(1), incoming);
-    }
-    if (!incoming.isEmpty()) {
-      handlerContext.runOnContext(v -> incoming.forEach(handler::handle));
+      dispatch(entry.get(0).toString(), entry.get(1));
     }
     return n;
   }
 
-  private void dispatch(String entryId, Response fields, List<IncomingWrite> out) {
-    if (inFlight.containsKey(entryId)) {
+  private void dispatch(String entryId, Response fields) {
+    if (inFlight.contains(entryId)) {
       return;
     }
-    RedisWriteEntry.Decoded entry = RedisWriteEntry.decode(fields);
-    if (entry.undecodable() > 0) {
-      LOG.warn("dropping {} undecodable writes of stream entry {}", entry.undecodable(),
-          entryId);
-    }
-    if (entry.items().isEmpty()) {
-      ack(List.of(entryId));
-      return;
-    }
-    inFlight.put(entryId, new Unanswered(entry.items().size()));
-    inFlightWrites += entry.items().size();
-    for (RedisWriteEntry.Item item : entry.items()) {
-      AtomicBoolean answered = new AtomicBoolean();
-      out.add(new IncomingWrite() {
-        @Override
-        public Write write() {
-          return item.write();
+    String writeJson = null;
+    String gateway = null;
+    String request = null;
+    if (fields != null) {
+      for (int i = 0; i + 1 < fields.size(); i += 2) {
+        switch (fields.get(i).toString()) {
+          case "w": writeJson = fields.get(i + 1).toString(); break;
+          case "r": gateway = fields.get(i + 1).toString(); break;
+          case "q": request = fields.get(i + 1).toString(); break;
+          default: break;
         }
+      }
+    }
+    Write write;
+    try {
+      write = Codec.decodeWrite(Json.parse(writeJson == null ? "null" : writeJson));
+    } catch (RuntimeException e) {
+      LOG.warn("dropping undecodable stream entry {}: {}", entryId, e.getClass().getSimpleName());
+      ack(entryId);
+      return;
+    }
+    inFlight.add(entryId);
+    String replyTo = gateway;
+    String requestId = request;
+    AtomicBoolean answered = new AtomicBoolean();
+    IncomingWrite incoming = new IncomingWrite() {
+      @Override
+      public Write write() {
+        return write;
+      }
 
-        @Override
-        public void reply(WriteResult result) {
-          if (answered.compareAndSet(false, true)) {
-            outbox.add(new Answer(entryId, entry.gateway(), item.requestId(), result));
-          }
+      @Override
+      public void reply(WriteResult result) {
+        if (answered.compareAndSet(false, true)) {
+          outbox.add(new Answer(entryId, replyTo, requestId, result));
         }
-      });
-    }
+      }
+    };
+    handlerContext.runOnContext(v -> handler.handle(incoming));
   }
 
   /**
@@ -244,50 +243,22 @@ final class RedisWriteConsumer {
       Future<?> replied = gateway.isEmpty() ? Future.succeededFuture()
           : link.send(Request.cmd(Command.PUBLISH).arg(RedisSyncBus.replyChannel(gateway))
               .arg(RedisSyncBus.encodeReplies(group)));
-      replied.onComplete(ar -> ctx.runOnContext(v -> answered(group, ar.cause())));
+      Request xack = Request.cmd(Command.XACK).arg(RedisSyncBus.WRITES).arg(RedisSyncBus.GROUP);
+      group.forEach(a -> xack.arg(a.entryId()));
+      replied.compose(v -> link.send(xack)).onComplete(ar -> ctx.runOnContext(v -> {
+        group.forEach(a -> inFlight.remove(a.entryId()));
+        if (ar.failed()) {
+          LOG.warn("could not answer {} writes ({}); they stay pending and will be redone",
+              group.size(), ar.cause().toString());
+        }
+        read();
+      }));
     });
   }
 
-  /** Counts published answers; an entry whose writes are all answered is acknowledged. */
-  private void answered(List<Answer> group, Throwable publishFailure) {
-    if (publishFailure != null) {
-      LOG.warn("could not answer {} writes ({}); their entries stay pending and will be redone",
-          group.size(), publishFailure.toString());
-    }
-    List<String> done = new ArrayList<>();
-    for (Answer a : group) {
-      inFlightWrites--;
-      Unanswered u = inFlight.get(a.entryId());
-      if (u == null) {
-        continue;
-      }
-      u.failed |= publishFailure != null;
-      if (--u.writes == 0) {
-        if (u.failed) {
-          inFlight.remove(a.entryId()); // to be claimed again
-        } else {
-          done.add(a.entryId());
-        }
-      }
-    }
-    if (done.isEmpty()) {
-      read();
-      return;
-    }
-    ack(done).onComplete(ar -> ctx.runOnContext(v -> {
-      done.forEach(inFlight::remove);
-      if (ar.failed()) {
-        LOG.warn("could not acknowledge {} answered entries ({}); they will be redone",
-            done.size(), ar.cause().toString());
-      }
-      read();
-    }));
-  }
-
-  private Future<Response> ack(List<String> entryIds) {
-    Request xack = Request.cmd(Command.XACK).arg(RedisSyncBus.WRITES).arg(RedisSyncBus.GROUP);
-    entryIds.forEach(xack::arg);
-    return link.send(xack);
+  private Future<Response> ack(String entryId) {
+    return link.send(Request.cmd(Command.XACK).arg(RedisSyncBus.WRITES).arg(RedisSyncBus.GROUP)
+        .arg(entryId));
   }
 
   private long claimPeriod() {
@@ -304,7 +275,7 @@ final class RedisWriteConsumer {
 
   /** XAUTOCLAIM answers [next cursor, entries, deleted ids]. */
   private Future<Void> claimRound(String cursor, int round) {
-    if (stopped || inFlightWrites >= options.maxInFlight()) {
+    if (stopped || inFlight.size() >= options.maxInFlight()) {
       return Future.succeededFuture();
     }
     return link.send(Request.cmd(Command.XAUTOCLAIM).arg(RedisSyncBus.WRITES)
