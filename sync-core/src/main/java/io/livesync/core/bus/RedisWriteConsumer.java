@@ -171,19 +171,24 @@ final class RedisWriteConsumer {
     return r.get(0).get(1);
   }
 
+  /** Hands the entries' writes to the handler, in one task on its context. */
   private int dispatchAll(Response entries) {
     if (entries == null) {
       return 0;
     }
     int n = 0;
+    List<IncomingWrite> incoming = new ArrayList<>();
     for (Response entry : entries) {
       n++;
-      dispatch(entry.get(0).toString(), entry.get(1));
+      dispatch(entry.get(0).toString(), entry.get(1), incoming);
+    }
+    if (!incoming.isEmpty()) {
+      handlerContext.runOnContext(v -> incoming.forEach(handler::handle));
     }
     return n;
   }
 
-  private void dispatch(String entryId, Response fields) {
+  private void dispatch(String entryId, Response fields, List<IncomingWrite> out) {
     if (inFlight.contains(entryId)) {
       return;
     }
@@ -225,7 +230,7 @@ final class RedisWriteConsumer {
         }
       }
     };
-    handlerContext.runOnContext(v -> handler.handle(incoming));
+    out.add(incoming);
   }
 
   /**

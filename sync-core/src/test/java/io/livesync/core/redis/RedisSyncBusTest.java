@@ -177,9 +177,16 @@ class RedisSyncBusTest {
   @Test
   void withoutAnyWorkerSubmitFailsUnavailableInTime() throws Exception {
     RedisSyncBus gateway = bus(options("gateway-1").withWriteTimeoutMillis(300));
-    Throwable err = awaitFailure(gateway.submit(write("todos", "t1")));
-    assertThat(err).isInstanceOf(SyncException.class);
-    assertThat(((SyncException) err).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    long started = System.nanoTime();
+    Future<WriteResult> first = gateway.submit(write("todos", "t1"));
+    Future<WriteResult> held = gateway.submit(write("todos", "t1")); // waits behind the first
+    for (Future<WriteResult> f : List.of(first, held)) {
+      Throwable err = awaitFailure(f);
+      assertThat(err).isInstanceOf(SyncException.class);
+      assertThat(((SyncException) err).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    }
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
+        .isBetween(300L, 5_000L);
   }
 
   @Test
