@@ -9,8 +9,6 @@ import io.livesync.core.spi.Prior;
 import io.livesync.core.spi.RecordsPage;
 import io.livesync.core.spi.Store;
 import io.livesync.core.spi.StoredRecord;
-import io.livesync.protocol.Ack;
-import io.livesync.protocol.Change;
 import io.livesync.protocol.Write;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -148,7 +146,7 @@ public final class RedisStore implements Store {
       Response[] read = new Response[writes.size()];
       int[] offset = new int[writes.size()];
       List<Future<?>> reads = new ArrayList<>(owners);
-      for (List<Integer> chunk : chunksByCollection(writes, Write::collection)) {
+      for (List<Integer> chunk : RedisBatches.chunksByCollection(writes, Write::collection, CHUNK)) {
         String c = writes.get(chunk.get(0)).collection();
         List<String> keys = new ArrayList<>(2 * chunk.size());
         for (int i : chunk) {
@@ -237,14 +235,15 @@ public final class RedisStore implements Store {
             ownIndex.add(i);
           }
         }
-        for (List<Integer> chunk : chunksByCollection(own, Mutation::collection)) {
+        for (List<Integer> chunk : RedisBatches.chunksByCollection(own, Mutation::collection, CHUNK)) {
           Future<Response> answered =
-              link.eval(COMMIT, commitKeys(own, chunk), commitArgs(own, chunk, now));
+              link.eval(COMMIT, RedisBatches.commitKeys(own, chunk),
+                  RedisBatches.commitArgs(own, chunk, now, opRetentionMillis, newEpoch()));
           for (int k = 0; k < chunk.size(); k++) {
             Mutation m = own.get(chunk.get(k));
             int at = 5 * k;
             results[ownIndex.get(chunk.get(k))] =
-                answered.map(r -> commitResult(m, r, at));
+                answered.map(r -> RedisBatches.commitResult(m, r, at));
           }
         }
         return Future.all(Arrays.asList(results)).map(all -> {
@@ -256,86 +255,6 @@ public final class RedisStore implements Store {
         });
       });
     });
-  }
-
-  /** Indexes of {@code items} grouped by collection, in list order, at most CHUNK per group. */
-  private static <T> List<List<Integer>> chunksByCollection(List<T> items,
-      Function<T, String> collection) {
-    Map<String, List<Integer>> open = new HashMap<>();
-    List<List<Integer>> chunks = new ArrayList<>();
-    for (int i = 0; i < items.size(); i++) {
-      String c = collection.apply(items.get(i));
-      List<Integer> chunk = open.get(c);
-      if (chunk == null || chunk.size() >= CHUNK) {
-        chunk = new ArrayList<>();
-        open.put(c, chunk);
-        chunks.add(chunk);
-      }
-      chunk.add(i);
-    }
-    return chunks;
-  }
-
-  private static List<String> commitKeys(List<Mutation> ms, List<Integer> chunk) {
-    String c = ms.get(chunk.get(0)).collection();
-    List<String> keys = new ArrayList<>(6 + 2 * chunk.size());
-    keys.add(RedisKeys.seq(c));
-    keys.add(RedisKeys.index(c));
-    keys.add(RedisKeys.live(c));
-    keys.add(RedisKeys.tombstones(c));
-    keys.add(RedisKeys.meta(c));
-    keys.add(RedisKeys.ops(c));
-    for (int i : chunk) {
-      Mutation m = ms.get(i);
-      keys.add(RedisKeys.record(c, m.ack().id()));
-      keys.add(RedisKeys.op(c, m.opId()));
-    }
-    return keys;
-  }
-
-  private List<String> commitArgs(List<Mutation> ms, List<Integer> chunk, long now) {
-    String c = ms.get(chunk.get(0)).collection();
-    List<String> args = new ArrayList<>(4 + 11 * chunk.size());
-    args.add(Long.toString(now));
-    args.add(Long.toString(opRetentionMillis));
-    args.add(newEpoch());
-    args.add(RedisKeys.changes(c));
-    for (int i : chunk) {
-      Mutation m = ms.get(i);
-      StoredRecord next = m.next();
-      boolean changes = next != null;
-      args.add(m.opId());
-      args.add(m.fingerprint());
-      args.add(Long.toString(m.expectedVersion()));
-      args.add(changes ? "1" : "0");
-      args.add(changes ? Long.toString(next.version()) : "");
-      args.add(changes && next.deleted() ? "1" : "0");
-      args.add(changes ? Long.toString(next.updatedAt()) : "");
-      args.add(changes ? RedisCodec.record(next) : "");
-      args.add(changes ? RedisCodec.openChange(m.change()) : "");
-      args.add(RedisCodec.ack(m.ack()));
-      args.add(m.ack().id());
-    }
-    return args;
-  }
-
-  /** The result of one mutation, at {@code at} in a {@code commit.lua} answer. */
-  private static CommitResult commitResult(Mutation m, Response r, int at) {
-    switch (r.get(at).toString()) {
-      case "dup":
-        return CommitResult.duplicate(RedisCodec.op(m.opId(), r.get(at + 1).toString(),
-            r.get(at + 2).toString(), r.get(at + 3).toString(), str(r.get(at + 4), "")));
-      case "conflict":
-        return CommitResult.conflict();
-      default:
-        long seq = num(r.get(at + 1));
-        if (m.next() == null) {
-          return CommitResult.committed(m.ack(), null);
-        }
-        Ack ack = m.ack().withSeq(seq);
-        Change change = m.change().withSeq(seq);
-        return CommitResult.committed(ack, change);
-    }
   }
 
   /** The opId belongs to another collection: answer with that collection's outcome. */
