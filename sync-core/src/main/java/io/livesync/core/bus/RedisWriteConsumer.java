@@ -14,7 +14,11 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -24,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * The worker side of the write stream. Reads {@code ls:writes} through the consumer group {@code
  * workers} (consumer name = process id) on a connection of its own (XREADGROUP BLOCK), hands each
  * write to the handler, and on {@link IncomingWrite#reply} publishes the result to the gateway
- * that submitted it and then XACKs. Entries another worker read and never acknowledged (it died)
+ * that submitted it and then XACKs; answers given together (a worker answers a whole group
+ * commit at once) go out as one PUBLISH per gateway and one XACK. Entries another worker read and never acknowledged (it died)
  * are claimed with XAUTOCLAIM once idle for {@code claimIdleMillis}; the opId dedupe makes
  * processing one twice harmless. At start, this consumer's own pending entries (from an earlier
  * life under the same name) are read first.
@@ -45,6 +50,7 @@ final class RedisWriteConsumer {
   private final Handler<IncomingWrite> handler;
   private final Context handlerContext;
   private final Set<String> inFlight = new HashSet<>();
+  private final RedisOutbox<Answer> outbox;
   private RedisConnection reader;
   /** Where re-reading this consumer's own pending entries continues; null once done. */
   private String ownPendingCursor = "0";
@@ -61,6 +67,11 @@ final class RedisWriteConsumer {
     this.options = options;
     this.handler = handler;
     this.handlerContext = handlerContext;
+    this.outbox = new RedisOutbox<>(ctx, this::flush);
+  }
+
+  /** A worker's answer to one stream entry, waiting to be published and acknowledged. */
+  record Answer(String entryId, String gateway, String requestId, WriteResult result) {
   }
 
   /** Creates the group if needed and starts reading. On the bus context. */
@@ -160,19 +171,24 @@ final class RedisWriteConsumer {
     return r.get(0).get(1);
   }
 
+  /** Hands the entries' writes to the handler, in one task on its context. */
   private int dispatchAll(Response entries) {
     if (entries == null) {
       return 0;
     }
     int n = 0;
+    List<IncomingWrite> incoming = new ArrayList<>();
     for (Response entry : entries) {
       n++;
-      dispatch(entry.get(0).toString(), entry.get(1));
+      dispatch(entry.get(0).toString(), entry.get(1), incoming);
+    }
+    if (!incoming.isEmpty()) {
+      handlerContext.runOnContext(v -> incoming.forEach(handler::handle));
     }
     return n;
   }
 
-  private void dispatch(String entryId, Response fields) {
+  private void dispatch(String entryId, Response fields, List<IncomingWrite> out) {
     if (inFlight.contains(entryId)) {
       return;
     }
@@ -210,25 +226,39 @@ final class RedisWriteConsumer {
       @Override
       public void reply(WriteResult result) {
         if (answered.compareAndSet(false, true)) {
-          ctx.runOnContext(v -> replyAndAck(entryId, replyTo, requestId, result));
+          outbox.add(new Answer(entryId, replyTo, requestId, result));
         }
       }
     };
-    handlerContext.runOnContext(v -> handler.handle(incoming));
+    out.add(incoming);
   }
 
-  private void replyAndAck(String entryId, String gateway, String requestId, WriteResult result) {
-    Future<?> replied = gateway == null || requestId == null ? Future.succeededFuture()
-        : link.send(Request.cmd(Command.PUBLISH).arg(RedisSyncBus.replyChannel(gateway))
-            .arg(RedisSyncBus.encodeReply(requestId, result)));
-    replied.compose(v -> ack(entryId)).onComplete(ar -> ctx.runOnContext(v -> {
-      inFlight.remove(entryId);
-      if (ar.failed()) {
-        LOG.warn("could not answer write {} ({}); it stays pending and will be redone",
-            entryId, ar.cause().toString());
-      }
-      read();
-    }));
+  /**
+   * Sends the answers collected since the last flush: per gateway one PUBLISH carrying all of
+   * its answers, then one XACK of their entries. An entry is acknowledged only after its answer
+   * was published; when that fails it stays pending and is redone (claimed again).
+   */
+  private void flush(List<Answer> answers) {
+    Map<String, List<Answer>> byGateway = new LinkedHashMap<>();
+    for (Answer a : answers) {
+      byGateway.computeIfAbsent(a.gateway() == null || a.requestId() == null ? "" : a.gateway(),
+          g -> new ArrayList<>()).add(a);
+    }
+    byGateway.forEach((gateway, group) -> {
+      Future<?> replied = gateway.isEmpty() ? Future.succeededFuture()
+          : link.send(Request.cmd(Command.PUBLISH).arg(RedisSyncBus.replyChannel(gateway))
+              .arg(RedisSyncBus.encodeReplies(group)));
+      Request xack = Request.cmd(Command.XACK).arg(RedisSyncBus.WRITES).arg(RedisSyncBus.GROUP);
+      group.forEach(a -> xack.arg(a.entryId()));
+      replied.compose(v -> link.send(xack)).onComplete(ar -> ctx.runOnContext(v -> {
+        group.forEach(a -> inFlight.remove(a.entryId()));
+        if (ar.failed()) {
+          LOG.warn("could not answer {} writes ({}); they stay pending and will be redone",
+              group.size(), ar.cause().toString());
+        }
+        read();
+      }));
+    });
   }
 
   private Future<Response> ack(String entryId) {

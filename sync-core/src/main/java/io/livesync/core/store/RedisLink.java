@@ -3,6 +3,9 @@ package io.livesync.core.store;
 import io.livesync.protocol.ErrorCode;
 import io.livesync.protocol.SyncException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.FutureInternal;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Command;
@@ -23,7 +26,9 @@ import java.util.concurrent.TimeoutException;
  * pipelined and commands sent one after another are executed in that order. When the
  * connection breaks, pending commands fail with {@code unavailable}; the next command reconnects,
  * with exponential backoff between failed attempts (commands sent inside the backoff window fail
- * at once instead of piling up). Every new connection loads the scripts first.
+ * at once instead of piling up). Every new connection loads the scripts first. A command not
+ * answered within the request timeout fails with {@code unavailable} and the connection is
+ * replaced ({@link RedisWatchdog}: one periodic check, not a timer per command).
  *
  * <p>Also hands out {@linkplain #dedicated() dedicated connections} for blocking reads and
  * pub/sub. Thread-safe; futures complete on the connection's context.
@@ -36,14 +41,20 @@ public final class RedisLink {
   private final String where;
   private final List<RedisScript> scripts;
   private final long requestTimeoutMillis;
+  private final RedisWatchdog watchdog;
 
   private Future<RedisConnection> current;
   private int failures;
   private long retryAt;
   private boolean closed;
 
-  private RedisLink(Redis client, String where, List<RedisScript> scripts,
+  private RedisLink(Vertx vertx, Redis client, String where, List<RedisScript> scripts,
       long requestTimeoutMillis) {
+    this.watchdog = new RedisWatchdog(vertx, requestTimeoutMillis, (conn, answer) -> {
+      answer.tryFail(unavailable(new TimeoutException("no answer within "
+          + requestTimeoutMillis + " ms")));
+      drop(conn, true);
+    });
     this.client = client;
     this.where = where;
     this.scripts = List.copyOf(scripts);
@@ -68,7 +79,7 @@ public final class RedisLink {
             .setConnectTimeout((int) Math.min(requestTimeoutMillis, 5_000))
             .setTcpKeepAlive(true)
             .setTcpNoDelay(true));
-    return new RedisLink(Redis.createClient(vertx, options), redacted(redisUrl), scripts,
+    return new RedisLink(vertx, Redis.createClient(vertx, options), redacted(redisUrl), scripts,
         requestTimeoutMillis);
   }
 
@@ -115,6 +126,7 @@ public final class RedisLink {
     if (c != null) {
       c.onSuccess(RedisConnection::close);
     }
+    watchdog.close();
     return client.close();
   }
 
@@ -154,14 +166,22 @@ public final class RedisLink {
   }
 
   private Future<Response> send(RedisConnection conn, Request request) {
-    return conn.send(request)
-        .timeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
-        .recover(err -> {
-          if (redisError(err) == null) {
-            drop(conn, err instanceof TimeoutException);
-          }
-          return Future.failedFuture(unavailable(err));
-        });
+    Future<Response> sent = conn.send(request);
+    // completes on the connection's context, as the client's own future would
+    ContextInternal ctx = sent instanceof FutureInternal<Response> f ? f.context() : null;
+    Promise<Response> answer = ctx != null ? ctx.promise() : Promise.promise();
+    sent.onComplete(ar -> {
+      if (ar.succeeded()) {
+        answer.tryComplete(ar.result());
+      } else {
+        if (redisError(ar.cause()) == null) {
+          drop(conn, false);
+        }
+        answer.tryFail(unavailable(ar.cause()));
+      }
+    });
+    watchdog.watch(conn, answer);
+    return answer.future();
   }
 
   private Future<RedisConnection> connection() {

@@ -5,17 +5,18 @@ import io.livesync.core.spi.CollectionInfo;
 import io.livesync.core.spi.CommitResult;
 import io.livesync.core.spi.Mutation;
 import io.livesync.core.spi.OpRecord;
+import io.livesync.core.spi.Prior;
 import io.livesync.core.spi.RecordsPage;
 import io.livesync.core.spi.Store;
 import io.livesync.core.spi.StoredRecord;
-import io.livesync.protocol.Ack;
-import io.livesync.protocol.Change;
+import io.livesync.protocol.Write;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,10 +27,11 @@ import java.util.function.Function;
 
 /**
  * The cluster store: records, histories and opId outcomes in Redis ({@link RedisKeys} has the
- * layout). Each mutation is one Lua script ({@code commit.lua}) that dedupes the opId, checks the
- * version (compare-and-set), stores the record, takes the collection's next seq (INCR), updates
- * the indexes, remembers the outcome and PUBLISHes the change, all atomically; so this store
- * also publishes, and {@code RedisSyncBus.publish} has nothing left to do.
+ * layout). A Lua script ({@code commit.lua}, one call per collection of a batch) takes each
+ * mutation in order and, atomically for it, dedupes the opId, checks the version
+ * (compare-and-set), stores the record, takes the collection's next seq (INCR), updates the
+ * indexes, remembers the outcome and PUBLISHes the change; so this store also publishes, and
+ * {@code RedisSyncBus.publish} has nothing left to do.
  *
  * <p>Durability is Redis's: an acknowledged commit survives a Redis crash only with {@code
  * appendonly yes} and {@code appendfsync always}, and eviction must be off ({@code
@@ -49,16 +51,19 @@ import java.util.function.Function;
  */
 public final class RedisStore implements Store {
   static final RedisScript COMMIT = RedisScript.load("commit");
+  static final RedisScript PRIORS = RedisScript.load("priors");
   static final RedisScript COLLECTION = RedisScript.load("collection");
   static final RedisScript CHANGES = RedisScript.load("changes");
   static final RedisScript LIST = RedisScript.load("list");
   static final RedisScript PURGE_TOMBSTONES = RedisScript.load("purge_tombstones");
   static final RedisScript PURGE_OPS = RedisScript.load("purge_ops");
   static final List<RedisScript> SCRIPTS =
-      List.of(COMMIT, COLLECTION, CHANGES, LIST, PURGE_TOMBSTONES, PURGE_OPS);
+      List.of(COMMIT, PRIORS, COLLECTION, CHANGES, LIST, PURGE_TOMBSTONES, PURGE_OPS);
 
   /** How long one Redis command may take before the store reports {@code unavailable}. */
   public static final long REQUEST_TIMEOUT_MILLIS = 5_000;
+  /** Most writes one {@code priors.lua} or {@code commit.lua} call carries. */
+  static final int CHUNK = 128;
   private static final int PURGE_BATCH = 500;
   private static final int PURGE_MAX_ROUNDS = 10_000;
 
@@ -123,9 +128,73 @@ public final class RedisStore implements Store {
   }
 
   /**
+   * One round trip in the common case: per collection (in chunks of {@value #CHUNK}) one {@code
+   * priors.lua} reads the records and the opIds' outcomes in that collection, and each opId's
+   * owner ({@code ls:opref}, another slot) is read beside it; only an opId owned by another
+   * collection costs a second read, of that collection's outcome.
+   */
+  @Override
+  public Future<List<Prior>> priors(List<Write> writes) {
+    return inFlight.track(() -> {
+      if (writes.isEmpty()) {
+        return Future.succeededFuture(List.of());
+      }
+      List<Future<Response>> owners = new ArrayList<>(writes.size());
+      for (Write w : writes) {
+        owners.add(link.send(Request.cmd(Command.GET).arg(RedisKeys.opRef(w.opId()))));
+      }
+      Response[] read = new Response[writes.size()];
+      int[] offset = new int[writes.size()];
+      List<Future<?>> reads = new ArrayList<>(owners);
+      for (List<Integer> chunk : RedisBatches.chunksByCollection(writes, Write::collection, CHUNK)) {
+        String c = writes.get(chunk.get(0)).collection();
+        List<String> keys = new ArrayList<>(2 * chunk.size());
+        for (int i : chunk) {
+          keys.add(RedisKeys.record(c, writes.get(i).id()));
+          keys.add(RedisKeys.op(c, writes.get(i).opId()));
+        }
+        reads.add(link.eval(PRIORS, keys, List.of()).onSuccess(r -> {
+          for (int k = 0; k < chunk.size(); k++) {
+            read[chunk.get(k)] = r;
+            offset[chunk.get(k)] = 6 * k;
+          }
+        }));
+      }
+      return Future.all(reads).compose(v -> {
+        List<Future<Prior>> priors = new ArrayList<>(writes.size());
+        for (int i = 0; i < writes.size(); i++) {
+          Write w = writes.get(i);
+          Response r = read[i];
+          int o = offset[i];
+          StoredRecord record = r.get(o + 1) == null ? null
+              : RedisCodec.record(w.collection(), w.id(), num(r.get(o)), r.get(o + 1).toString());
+          Response owner = owners.get(i).result();
+          if (owner == null) {
+            priors.add(Future.succeededFuture(new Prior(record, null)));
+          } else if (owner.toString().equals(w.collection())) {
+            OpRecord op = r.get(o + 2) == null ? null : RedisCodec.op(w.opId(),
+                r.get(o + 2).toString(), r.get(o + 3).toString(), str(r.get(o + 4), "0"),
+                str(r.get(o + 5), ""));
+            priors.add(Future.succeededFuture(new Prior(record, op)));
+          } else {
+            priors.add(opIn(owner.toString(), w.opId()).map(op -> new Prior(record, op)));
+          }
+        }
+        return Future.all(priors).map(all -> {
+          List<Prior> out = new ArrayList<>(priors.size());
+          priors.forEach(f -> out.add(f.result()));
+          return out;
+        });
+      });
+    });
+  }
+
+  /**
    * Two round trips whatever the list's length: first every opId is claimed for its collection
-   * (and every collection registered), then every mutation's script is sent without waiting for
-   * the previous one; one connection keeps them in list order.
+   * ({@code SET NX GET}) and every collection registered, then the mutations of each collection
+   * go to one {@code commit.lua} per chunk of {@value #CHUNK}, sent without waiting for each
+   * other. Mutations of one collection keep their list order (one script, and one connection
+   * for consecutive chunks); order across collections is not observable.
    */
   @Override
   public Future<List<CommitResult>> commit(List<Mutation> mutations) {
@@ -142,70 +211,50 @@ public final class RedisStore implements Store {
               .arg(m.collection())));
         }
         if (!owners.containsKey(m.opId())) {
-          claims.add(link.send(Request.cmd(Command.SET).arg(RedisKeys.opRef(m.opId()))
-              .arg(m.collection()).arg("NX").arg("PX").arg(opRetentionMillis)));
-          Future<Response> owner = link.send(Request.cmd(Command.GET)
-              .arg(RedisKeys.opRef(m.opId())));
+          // the previous owner, or null when this call claimed the opId
+          Future<Response> owner = link.send(Request.cmd(Command.SET)
+              .arg(RedisKeys.opRef(m.opId())).arg(m.collection()).arg("NX")
+              .arg("PX").arg(opRetentionMillis).arg("GET"));
           owners.put(m.opId(), owner);
           claims.add(owner);
         }
       }
       return Future.all(claims).compose(v -> {
         long now = System.currentTimeMillis();
-        List<Future<CommitResult>> results = new ArrayList<>(mutations.size());
-        for (Mutation m : mutations) {
+        @SuppressWarnings("unchecked")
+        Future<CommitResult>[] results = new Future[mutations.size()];
+        List<Mutation> own = new ArrayList<>(mutations.size());
+        List<Integer> ownIndex = new ArrayList<>(mutations.size());
+        for (int i = 0; i < mutations.size(); i++) {
+          Mutation m = mutations.get(i);
           Response owner = owners.get(m.opId()).result();
           if (owner != null && !owner.toString().equals(m.collection())) {
-            results.add(foreignOp(m, owner.toString()));
+            results[i] = foreignOp(m, owner.toString());
           } else {
-            results.add(link.eval(COMMIT, commitKeys(m), commitArgs(m, now))
-                .map(r -> commitResult(m, r)));
+            own.add(m);
+            ownIndex.add(i);
           }
         }
-        return Future.all(results).map(all -> {
-          List<CommitResult> out = new ArrayList<>(results.size());
-          results.forEach(f -> out.add(f.result()));
+        for (List<Integer> chunk : RedisBatches.chunksByCollection(own, Mutation::collection, CHUNK)) {
+          Future<Response> answered =
+              link.eval(COMMIT, RedisBatches.commitKeys(own, chunk),
+                  RedisBatches.commitArgs(own, chunk, now, opRetentionMillis, newEpoch()));
+          for (int k = 0; k < chunk.size(); k++) {
+            Mutation m = own.get(chunk.get(k));
+            int at = 5 * k;
+            results[ownIndex.get(chunk.get(k))] =
+                answered.map(r -> RedisBatches.commitResult(m, r, at));
+          }
+        }
+        return Future.all(Arrays.asList(results)).map(all -> {
+          List<CommitResult> out = new ArrayList<>(results.length);
+          for (Future<CommitResult> f : results) {
+            out.add(f.result());
+          }
           return out;
         });
       });
     });
-  }
-
-  private static List<String> commitKeys(Mutation m) {
-    String c = m.collection();
-    String id = m.ack().id();
-    return List.of(RedisKeys.record(c, id), RedisKeys.seq(c), RedisKeys.index(c),
-        RedisKeys.live(c), RedisKeys.tombstones(c), RedisKeys.meta(c), RedisKeys.op(c, m.opId()),
-        RedisKeys.ops(c));
-  }
-
-  private List<String> commitArgs(Mutation m, long now) {
-    StoredRecord next = m.next();
-    boolean changes = next != null;
-    return List.of(m.opId(), m.fingerprint(), Long.toString(m.expectedVersion()),
-        changes ? "1" : "0", changes ? Long.toString(next.version()) : "",
-        changes && next.deleted() ? "1" : "0", changes ? Long.toString(next.updatedAt()) : "",
-        changes ? RedisCodec.record(next) : "", changes ? RedisCodec.openChange(m.change()) : "",
-        RedisCodec.ack(m.ack()), Long.toString(now), Long.toString(opRetentionMillis),
-        newEpoch(), RedisKeys.changes(m.collection()), m.ack().id());
-  }
-
-  private static CommitResult commitResult(Mutation m, Response r) {
-    switch (r.get(0).toString()) {
-      case "dup":
-        return CommitResult.duplicate(RedisCodec.op(m.opId(), r.get(1).toString(),
-            r.get(2).toString(), r.get(3).toString(), str(r.get(4), "")));
-      case "conflict":
-        return CommitResult.conflict();
-      default:
-        long seq = num(r.get(1));
-        if (m.next() == null) {
-          return CommitResult.committed(m.ack(), null);
-        }
-        Ack ack = m.ack().withSeq(seq);
-        Change change = m.change().withSeq(seq);
-        return CommitResult.committed(ack, change);
-    }
   }
 
   /** The opId belongs to another collection: answer with that collection's outcome. */

@@ -1,44 +1,84 @@
--- Commits one mutation atomically (RedisStore.commit). All keys share the collection's hash tag.
--- KEYS: 1 rec  2 seq  3 idx  4 live  5 tomb  6 meta  7 op  8 ops
--- ARGV: 1 opId  2 fingerprint  3 expectedVersion  4 hasNext (1/0)  5 newVersion  6 deleted (1/0)
---       7 updatedAt  8 record JSON (no seq)  9 change JSON without its closing brace and seq
---       10 ack JSON  11 createdAt  12 opId TTL millis  13 epoch candidate  14 channel  15 id
--- Returns {'dup', fingerprint, ackJson, createdAt, seq or ''} | {'conflict', currentVersion}
---       | {'ok', seq (0 when nothing but the outcome was stored)}
--- Every check comes before the first write that matters, so an error never leaves half a commit.
-local prev = redis.call('HMGET', KEYS[7], 'f', 'a', 'c', 's')
-if prev[1] then
-  return {'dup', prev[1], prev[2], prev[3] or '0', prev[4] or ''}
-end
-
-local seq = 0
-if ARGV[4] == '1' then
-  local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-  if current ~= tonumber(ARGV[3]) then
-    return {'conflict', current}
-  end
-  redis.call('HSETNX', KEYS[6], 'epoch', ARGV[13])
-  seq = redis.call('INCR', KEYS[2])
-  redis.call('HSET', KEYS[1], 'v', ARGV[5], 's', seq, 'u', ARGV[7], 'd', ARGV[6], 'j', ARGV[8])
-  redis.call('ZADD', KEYS[3], seq, ARGV[15])
-  if ARGV[6] == '1' then
-    redis.call('ZREM', KEYS[4], ARGV[15])
-    redis.call('ZADD', KEYS[5], ARGV[7], ARGV[15])
+-- Commits mutations of one collection atomically, in order (RedisStore.commit). All keys share
+-- the collection's hash tag.
+-- KEYS: 1 seq  2 idx  3 live  4 tomb  5 meta  6 ops, then per mutation i (from 0):
+--       7+2i rec  8+2i op
+-- ARGV: 1 createdAt  2 opId TTL millis  3 epoch candidate  4 channel, then per mutation i
+--       (from 0) at 5+11i: opId, fingerprint, expectedVersion, hasNext (1/0), newVersion,
+--       deleted (1/0), updatedAt, record JSON (no seq), change JSON without its closing brace and
+--       seq, ack JSON, id
+-- Returns 5 entries per mutation: 'dup', fingerprint, ackJson, createdAt, seq or ''
+--       | 'conflict', currentVersion, -, -, - | 'ok', seq (0 when only the outcome was stored), -, -, -
+-- Each mutation is checked (opId known? version as expected?) before its writes, as separate
+-- calls would be. Redis refuses a script at its first write when out of memory and lets a script
+-- that has written finish, so an error never leaves half a batch.
+local out = {}
+local epoch = nil
+local n = (#KEYS - 6) / 2
+for i = 0, n - 1 do
+  local rec, op, a = KEYS[7 + 2 * i], KEYS[8 + 2 * i], 5 + 11 * i
+  local opId, id = ARGV[a], ARGV[a + 10]
+  local prev = redis.call('HMGET', op, 'f', 'a', 'c', 's')
+  if prev[1] then
+    out[#out + 1] = 'dup'
+    out[#out + 1] = prev[1]
+    out[#out + 1] = prev[2]
+    out[#out + 1] = prev[3] or '0'
+    out[#out + 1] = prev[4] or ''
   else
-    redis.call('ZADD', KEYS[4], 0, ARGV[15])
-    redis.call('ZREM', KEYS[5], ARGV[15])
+    local seq = 0
+    local conflict = nil
+    local wasLive = false
+    if ARGV[a + 3] == '1' then
+      local current = redis.call('HMGET', rec, 'v', 'd')
+      if tonumber(current[1] or '0') ~= tonumber(ARGV[a + 2]) then
+        conflict = tonumber(current[1] or '0')
+      end
+      wasLive = current[1] and current[2] ~= '1'
+    end
+    if conflict then
+      out[#out + 1] = 'conflict'
+      out[#out + 1] = conflict
+      out[#out + 1] = ''
+      out[#out + 1] = ''
+      out[#out + 1] = ''
+    else
+      if not epoch then
+        redis.call('HSETNX', KEYS[5], 'epoch', ARGV[3])
+        epoch = redis.call('HGET', KEYS[5], 'epoch')
+      end
+      if ARGV[a + 3] == '1' then
+        local deleted, updatedAt = ARGV[a + 5], ARGV[a + 6]
+        seq = redis.call('INCR', KEYS[1])
+        redis.call('HSET', rec, 'v', ARGV[a + 4], 's', seq, 'u', updatedAt, 'd', deleted,
+          'j', ARGV[a + 7])
+        redis.call('ZADD', KEYS[2], seq, id)
+        -- a record is in live (score 0) exactly while it exists undeleted, in tomb while it is
+        -- a tombstone; calls that would change nothing are skipped
+        if deleted == '1' then
+          if wasLive then
+            redis.call('ZREM', KEYS[3], id)
+          end
+          redis.call('ZADD', KEYS[4], updatedAt, id)
+        elseif not wasLive then
+          redis.call('ZADD', KEYS[3], 0, id)
+          redis.call('ZREM', KEYS[4], id)
+        end
+        redis.call('HSET', op, 'f', ARGV[a + 1], 'a', ARGV[a + 9], 'c', ARGV[1], 's', seq)
+      else
+        redis.call('HSET', op, 'f', ARGV[a + 1], 'a', ARGV[a + 9], 'c', ARGV[1])
+      end
+      redis.call('PEXPIRE', op, ARGV[2])
+      redis.call('ZADD', KEYS[6], ARGV[1], opId)
+      if seq > 0 then
+        redis.call('PUBLISH', ARGV[4],
+          ARGV[a + 8] .. ',"seq":' .. string.format('%d', seq) .. ',"epoch":"' .. epoch .. '"}')
+      end
+      out[#out + 1] = 'ok'
+      out[#out + 1] = seq
+      out[#out + 1] = ''
+      out[#out + 1] = ''
+      out[#out + 1] = ''
+    end
   end
-  redis.call('HSET', KEYS[7], 'f', ARGV[2], 'a', ARGV[10], 'c', ARGV[11], 's', seq)
-else
-  redis.call('HSETNX', KEYS[6], 'epoch', ARGV[13])
-  redis.call('HSET', KEYS[7], 'f', ARGV[2], 'a', ARGV[10], 'c', ARGV[11])
 end
-redis.call('PEXPIRE', KEYS[7], ARGV[12])
-redis.call('ZADD', KEYS[8], ARGV[11], ARGV[1])
-
-if seq > 0 then
-  local epoch = redis.call('HGET', KEYS[6], 'epoch')
-  redis.call('PUBLISH', ARGV[14],
-    ARGV[9] .. ',"seq":' .. string.format('%d', seq) .. ',"epoch":"' .. epoch .. '"}')
-end
-return {'ok', seq}
+return out

@@ -129,11 +129,64 @@ class RedisSyncBusTest {
   }
 
   @Test
+  void answersGivenTogetherReachTheirGatewaysInOneMessageEachAndAreAllAcknowledged()
+      throws Exception {
+    RedisSyncBus gateway1 = bus(options("gateway-1"));
+    RedisSyncBus gateway2 = bus(options("gateway-2"));
+    RedisSyncBus worker = bus(options("worker-1"));
+    int perGateway = 50;
+    List<SyncBus.IncomingWrite> held = new CopyOnWriteArrayList<>();
+    await(worker.consumeWrites(in -> {
+      held.add(in);
+      if (held.size() == 2 * perGateway) {
+        // one group commit answering everything at once, in another order than received
+        for (int i = held.size() - 1; i >= 0; i--) {
+          held.get(i).reply(WriteResult.ack(appliedAck(held.get(i).write(), i + 1)));
+        }
+      }
+    }));
+    assertThat(redis.command("CONFIG", "RESETSTAT")).isEqualTo("OK");
+    List<Write> writes = new ArrayList<>();
+    List<Future<WriteResult>> results = new ArrayList<>();
+    for (int i = 0; i < perGateway; i++) {
+      for (RedisSyncBus gateway : List.of(gateway1, gateway2)) {
+        Write w = write("todos", "t" + writes.size());
+        writes.add(w);
+        results.add(gateway.submit(w));
+      }
+    }
+    for (int i = 0; i < writes.size(); i++) {
+      WriteResult r = await(results.get(i));
+      assertThat(r.ack().opId()).isEqualTo(writes.get(i).opId());
+      assertThat(r.ack().id()).isEqualTo(writes.get(i).id());
+    }
+    awaitCondition("every write acknowledged",
+        () -> redis.command("XPENDING", RedisSyncBus.WRITES, RedisSyncBus.GROUP)
+            .startsWith("[0,"));
+    String stats = redis.command("INFO", "commandstats");
+    assertThat(calls(stats, "publish")).isBetween(2L, 10L);
+    assertThat(calls(stats, "xack")).isBetween(2L, 10L);
+  }
+
+  private static long calls(String commandStats, String command) {
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("cmdstat_" + command + ":calls=(\\d+)").matcher(commandStats);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  @Test
   void withoutAnyWorkerSubmitFailsUnavailableInTime() throws Exception {
     RedisSyncBus gateway = bus(options("gateway-1").withWriteTimeoutMillis(300));
-    Throwable err = awaitFailure(gateway.submit(write("todos", "t1")));
-    assertThat(err).isInstanceOf(SyncException.class);
-    assertThat(((SyncException) err).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    long started = System.nanoTime();
+    Future<WriteResult> first = gateway.submit(write("todos", "t1"));
+    Future<WriteResult> held = gateway.submit(write("todos", "t1")); // waits behind the first
+    for (Future<WriteResult> f : List.of(first, held)) {
+      Throwable err = awaitFailure(f);
+      assertThat(err).isInstanceOf(SyncException.class);
+      assertThat(((SyncException) err).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    }
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
+        .isBetween(300L, 5_000L);
   }
 
   @Test
