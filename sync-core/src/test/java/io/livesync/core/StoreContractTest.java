@@ -199,6 +199,27 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  void updateOfAMissingRecordIsAConflict() throws Exception {
+    CommitResult r = commitOne(update("todos", "ghost", 1, doc("v", 2)));
+    assertThat(r.kind()).isEqualTo(Kind.CONFLICT);
+    assertThat(await(store.get("todos", "ghost"))).isNull();
+    assertThat(await(store.collection("todos")).seq()).isZero();
+  }
+
+  @Test
+  void aConflictLeavesItsOpIdFreeForARetryInTheSameBatch() throws Exception {
+    commitOne(insert("todos", "a", doc("v", 1)));
+    Mutation stale = update("todos", "a", 7, doc("v", 2));
+    Mutation retry = withOpId(update("todos", "a", 1, doc("v", 2)), stale.opId());
+    List<CommitResult> results = await(store.commit(List.of(stale, retry)));
+    assertThat(results).extracting(CommitResult::kind)
+        .containsExactly(Kind.CONFLICT, Kind.COMMITTED);
+    assertThat(results.get(1).ack().seq()).isEqualTo(2);
+    assertThat(await(store.findOp(stale.opId())).ack()).isEqualTo(results.get(1).ack());
+    assertThat(await(store.get("todos", "a")).version()).isEqualTo(2);
+  }
+
+  @Test
   void mutationsOfOneBatchSeeTheEarlierOnes() throws Exception {
     List<CommitResult> results = await(store.commit(List.of(
         insert("todos", "a", doc("v", 1)), insert("todos", "a", doc("v", "racing")),

@@ -164,7 +164,30 @@ public final class Codec {
   }
 
   public static String ack(Ack a) {
-    return Json.write(ackNode(a).put("type", "ack"));
+    return ackJson(a, true);
+  }
+
+  /**
+   * The ack as JSON text, the same as {@link #ackNode} written (with {@code "type":"ack"} last
+   * when {@code withType}). An ack without a record, the common case, is written field by field
+   * without building a tree: acks are encoded once or twice for every write.
+   */
+  public static String ackJson(Ack a, boolean withType) {
+    if (a.record() != null) {
+      ObjectNode o = ackNode(a);
+      return Json.write(withType ? o.put("type", "ack") : o);
+    }
+    return Json.writeFields(g -> {
+      g.writeStringField("opId", a.opId());
+      g.writeStringField("collection", a.collection());
+      g.writeStringField("id", a.id());
+      g.writeStringField("status", a.status().wire());
+      g.writeNumberField("version", a.version());
+      g.writeNumberField("seq", a.seq());
+      if (withType) {
+        g.writeStringField("type", "ack");
+      }
+    });
   }
 
   public static String error(ErrorInfo e) {

@@ -1,6 +1,8 @@
 package io.livesync.protocol;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,9 +10,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -64,46 +66,76 @@ public final class Json {
     }
   }
 
-  /** Serializes with object keys sorted at every level, so equal documents give equal text. */
-  public static String canonical(JsonNode node) {
-    StringBuilder sb = new StringBuilder();
-    appendCanonical(node, sb);
-    return sb.toString();
+  /** Writes the fields of one flat object. */
+  @FunctionalInterface
+  public interface FieldWriter {
+    void write(JsonGenerator g) throws IOException;
   }
 
-  private static void appendCanonical(JsonNode node, StringBuilder sb) {
-    if (node.isObject()) {
-      List<String> names = new ArrayList<>();
-      node.fieldNames().forEachRemaining(names::add);
-      Collections.sort(names);
-      sb.append('{');
-      for (int i = 0; i < names.size(); i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        sb.append(quote(names.get(i))).append(':');
-        appendCanonical(node.get(names.get(i)), sb);
+  /**
+   * One JSON object written straight to a generator: what {@link #write} of the same fields in
+   * the same order gives, without building a tree and a serializer provider first.
+   */
+  public static String writeFields(FieldWriter fields) {
+    SegmentedStringWriter sw = new SegmentedStringWriter(MAPPER.getFactory()._getBufferRecycler());
+    try {
+      try (JsonGenerator g = MAPPER.getFactory().createGenerator(sw)) {
+        g.writeStartObject();
+        fields.write(g);
+        g.writeEndObject();
       }
-      sb.append('}');
-    } else if (node.isArray()) {
-      sb.append('[');
-      Iterator<JsonNode> it = node.elements();
-      boolean first = true;
-      while (it.hasNext()) {
-        if (!first) {
-          sb.append(',');
-        }
-        first = false;
-        appendCanonical(it.next(), sb);
-      }
-      sb.append(']');
-    } else {
-      sb.append(write(node));
+      return sw.getAndClear();
+    } catch (IOException e) {
+      throw new SyncException(ErrorCode.INTERNAL, "cannot serialize JSON", e);
     }
   }
 
-  private static String quote(String s) {
-    return write(JsonNodeFactory.instance.textNode(s));
+  /** Serializes with object keys sorted at every level, so equal documents give equal text. */
+  public static String canonical(JsonNode node) {
+    SegmentedStringWriter sw = new SegmentedStringWriter(MAPPER.getFactory()._getBufferRecycler());
+    try {
+      try (JsonGenerator g = MAPPER.getFactory().createGenerator(sw)) {
+        writeCanonical(node, g);
+      }
+      return sw.getAndClear();
+    } catch (IOException e) {
+      throw new SyncException(ErrorCode.INTERNAL, "cannot serialize JSON", e);
+    }
+  }
+
+  /**
+   * One generator for the whole document (fingerprints of every write go through here); the
+   * text is what {@link #write} gives for each name and scalar, so stored fingerprints keep
+   * matching.
+   */
+  private static void writeCanonical(JsonNode node, JsonGenerator g) throws IOException {
+    if (node.isObject()) {
+      List<String> names = new ArrayList<>(node.size());
+      node.fieldNames().forEachRemaining(names::add);
+      Collections.sort(names);
+      g.writeStartObject();
+      for (String name : names) {
+        g.writeFieldName(name);
+        writeCanonical(node.get(name), g);
+      }
+      g.writeEndObject();
+    } else if (node.isArray()) {
+      g.writeStartArray();
+      for (JsonNode element : node) {
+        writeCanonical(element, g);
+      }
+      g.writeEndArray();
+    } else if (node.isTextual()) {
+      g.writeString(node.textValue());
+    } else if (node.isBoolean()) {
+      g.writeBoolean(node.booleanValue());
+    } else if (node.isNull()) {
+      g.writeNull();
+    } else if (node.isInt() || node.isLong()) {
+      g.writeNumber(node.longValue());
+    } else {
+      g.writeRawValue(write(node)); // other numbers: exactly as the mapper writes them
+    }
   }
 
   /** Converts a JSON object to plain Java maps, lists and scalars. */

@@ -21,6 +21,21 @@ class CodecTest {
   // ------------------------------------------------------------------ client -> server
 
   @Test
+  void ackTextIsTheAckNodeWrittenWithTypeLast() {
+    SyncRecord record = new SyncRecord("todos", "t1", Json.object().put("title", "milk"), 3, 7,
+        TS, false);
+    List<Ack> acks = List.of(
+        new Ack("op-1", "todos", "t1", WriteStatus.APPLIED, 3, 7, null),
+        new Ack("op \"quoted\" \u00e9\n", "c:1", "id@x", WriteStatus.SUPERSEDED, 0, 0, null),
+        new Ack("op-2", "todos", "t1", WriteStatus.MERGED, 3, 7, record));
+    for (Ack a : acks) {
+      assertThat(Codec.ackJson(a, false)).isEqualTo(Json.write(Codec.ackNode(a)));
+      assertThat(Codec.ack(a)).isEqualTo(Json.write(Codec.ackNode(a).put("type", "ack")));
+      assertThat(Codec.decodeAck(Json.parseObject(Codec.ackJson(a, false)))).isEqualTo(a);
+    }
+  }
+
+  @Test
   void everyClientMessageRoundTrips() {
     List<ClientMessage> messages = List.of(
         new ClientMessage.Subscribe("todos", 0, null),

@@ -27,7 +27,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,14 +38,19 @@ import org.slf4j.LoggerFactory;
  * Consumes writes from the bus, dedupes opIds, resolves conflicts, commits in groups, replies,
  * and publishes the committed changes.
  *
- * <p>Group commit: while one batch is being committed, arriving writes queue up; when the commit
+ * <p>Group commit: while a batch is being committed, arriving writes queue up; when a commit
  * returns, everything queued (up to {@code maxBatch}) goes into the next batch, one transaction.
- * A write is acked only after its batch is durable. Runs on an event loop; the store does the
- * blocking work on its own threads.
+ * A write is acked only after its batch is durable. Up to {@value #PIPELINE} batches are in
+ * flight, so the next batch's reads and conflict resolution overlap the current commit; batches
+ * in flight never share a record ({@link WriteBatcher#next(java.util.Set)}), so each is resolved
+ * against what is stored and a record's writes still commit in arrival order. Runs on an event
+ * loop; the store does the blocking work on its own threads.
  */
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerVerticle.class);
   private static final int MAX_CONFLICT_RETRIES = 50;
+  /** Batches in flight at once: one committing, one reading and resolving. */
+  static final int PIPELINE = 2;
 
   private final SyncBus bus;
   private final Store store;
@@ -52,7 +59,10 @@ public final class WorkerVerticle extends VerticleBase {
   private final StoreConfig storeConfig;
   private final SyncMetrics metrics;
   private final WriteBatcher batcher;
-  private boolean committing;
+  private int inFlight;
+  private Future<?> lastCommit = Future.succeededFuture();
+  /** The records of the batches in flight. */
+  private final Set<String> busy = new HashSet<>();
   private boolean stopping;
   private Promise<Void> drained;
   private long purgeTimer = -1;
@@ -82,7 +92,7 @@ public final class WorkerVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(purgeTimer);
-    if (!committing && batcher.isEmpty()) {
+    if (inFlight == 0 && batcher.isEmpty()) {
       return Future.succeededFuture();
     }
     drained = Promise.promise();
@@ -96,30 +106,38 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     batcher.add(w);
-    if (!committing) {
+    if (inFlight < PIPELINE) {
       commitNext();
     }
   }
 
   private void commitNext() {
-    if (batcher.isEmpty()) {
-      committing = false;
-      if (stopping && drained != null) {
-        drained.tryComplete();
+    while (inFlight < PIPELINE && !batcher.isEmpty()) {
+      List<Pending> batch = batcher.next(busy);
+      if (batch.isEmpty()) {
+        break; // every queued write waits for a record in flight
       }
-      return;
+      inFlight++;
+      List<String> keys = new ArrayList<>(batch.size());
+      for (Pending p : batch) {
+        keys.add(p.key());
+      }
+      busy.addAll(keys);
+      long started = System.nanoTime();
+      process(batch).onComplete(ar -> {
+        if (ar.failed()) {
+          LOG.warn("group commit of {} writes failed: {}", batch.size(), ar.cause().toString());
+        }
+        metrics.commitLatency().record(System.nanoTime() - started,
+            java.util.concurrent.TimeUnit.NANOSECONDS);
+        keys.forEach(busy::remove);
+        inFlight--;
+        commitNext();
+      });
     }
-    committing = true;
-    List<Pending> batch = batcher.next();
-    long started = System.nanoTime();
-    process(batch).onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("group commit of {} writes failed: {}", batch.size(), ar.cause().toString());
-      }
-      metrics.commitLatency().record(System.nanoTime() - started,
-          java.util.concurrent.TimeUnit.NANOSECONDS);
-      commitNext();
-    });
+    if (inFlight == 0 && batcher.isEmpty() && stopping && drained != null) {
+      drained.tryComplete();
+    }
   }
 
   private Future<Void> process(List<Pending> batch) {
@@ -163,7 +181,11 @@ public final class WorkerVerticle extends VerticleBase {
     if (mutations.isEmpty()) {
       return Future.succeededFuture();
     }
-    return store.commit(mutations).map(results -> {
+    // Commits run one after the other, each started once the previous one's results are handled
+    // (listeners run in registration order), so acks and changes go out in seq order.
+    Future<List<CommitResult>> committed = lastCommit.transform(ignored -> store.commit(mutations));
+    lastCommit = committed;
+    return committed.map(results -> {
       List<Change> changes = new ArrayList<>();
       List<Pending> retry = new ArrayList<>();
       for (int i = 0; i < results.size(); i++) {

@@ -10,8 +10,9 @@ import java.util.Set;
 
 /**
  * The queue of writes waiting for the next group commit. A batch never holds two writes to the
- * same record: the later one waits for the next batch, so every write in a batch is resolved
- * against the stored state and a record's writes keep their arrival order. Event-loop confined.
+ * same record, nor a write to a record of a batch still in flight: the later one waits, so every
+ * write is resolved against the stored state and a record's writes keep their arrival order.
+ * Event-loop confined.
  */
 final class WriteBatcher {
   private final Deque<Pending> queue = new ArrayDeque<>();
@@ -49,6 +50,14 @@ final class WriteBatcher {
 
   /** Takes the next batch: at most maxBatch writes, one per record, in arrival order. */
   List<Pending> next() {
+    return next(Set.of());
+  }
+
+  /**
+   * Takes the next batch, leaving queued every write to a record in {@code busy} (the records
+   * of batches still being committed), so that a record's writes never overlap in flight.
+   */
+  List<Pending> next(Set<String> busy) {
     List<Pending> batch = new ArrayList<>();
     Set<String> keys = new HashSet<>();
     List<Pending> skipped = new ArrayList<>();
@@ -57,7 +66,8 @@ final class WriteBatcher {
     while (!queue.isEmpty() && batch.size() < maxBatch && examined < scanLimit) {
       Pending p = queue.pollFirst();
       examined++;
-      if (keys.add(p.key())) {
+      String key = p.key();
+      if (!busy.contains(key) && keys.add(key)) {
         batch.add(p);
       } else {
         skipped.add(p);

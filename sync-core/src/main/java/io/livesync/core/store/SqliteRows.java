@@ -52,7 +52,7 @@ final class SqliteRows {
   }
 
   static String encodeAck(Ack ack) {
-    return Json.write(Codec.ackNode(ack));
+    return Codec.ackJson(ack, false);
   }
 
   static Ack decodeAck(String text) {

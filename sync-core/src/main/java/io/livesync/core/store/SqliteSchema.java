@@ -88,6 +88,9 @@ final class SqliteSchema {
   private static Connection open(Path file, int busyTimeoutMillis) throws SQLException {
     SQLiteConfig config = new SQLiteConfig();
     config.setBusyTimeout(busyTimeoutMillis);
+    // Nothing reads generated keys; left on, the driver prepares and runs
+    // "SELECT last_insert_rowid()" after every INSERT.
+    config.setGetGeneratedKeys(false);
     return config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
   }
 

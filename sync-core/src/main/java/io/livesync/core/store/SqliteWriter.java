@@ -3,10 +3,8 @@ package io.livesync.core.store;
 import io.livesync.core.spi.CollectionInfo;
 import io.livesync.core.spi.CommitResult;
 import io.livesync.core.spi.Mutation;
-import io.livesync.core.spi.OpRecord;
 import io.livesync.core.spi.StoredRecord;
 import io.livesync.protocol.Ack;
-import io.livesync.protocol.Change;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,9 +26,10 @@ final class SqliteWriter implements AutoCloseable {
   private final LongSupplier clock;
   private final Statement tx;
   private final PreparedStatement findOp;
-  private final PreparedStatement insertOp;
-  private final PreparedStatement findVersion;
-  private final PreparedStatement upsertRecord;
+  private final PreparedStatement claimOp;
+  private final PreparedStatement forgetOp;
+  private final PreparedStatement insertRecord;
+  private final PreparedStatement updateRecord;
   private final PreparedStatement findSeq;
   private final PreparedStatement createCollection;
   private final PreparedStatement updateSeq;
@@ -41,15 +40,17 @@ final class SqliteWriter implements AutoCloseable {
     this.tx = conn.createStatement();
     this.findOp = conn.prepareStatement(
         "SELECT op_id, fingerprint, ack, created_at FROM ops WHERE op_id = ?");
-    this.insertOp = conn.prepareStatement(
-        "INSERT INTO ops (op_id, fingerprint, ack, created_at) VALUES (?, ?, ?, ?)");
-    this.findVersion = conn.prepareStatement(
-        "SELECT version FROM records WHERE collection = ? AND id = ?");
-    this.upsertRecord = conn.prepareStatement("INSERT INTO records ("
+    // The opId claim and the record's compare-and-set each take one statement whose change
+    // count is the check: no SELECT before them.
+    this.claimOp = conn.prepareStatement("INSERT INTO ops (op_id, fingerprint, ack, created_at)"
+        + " VALUES (?, ?, ?, ?) ON CONFLICT (op_id) DO NOTHING");
+    this.forgetOp = conn.prepareStatement("DELETE FROM ops WHERE op_id = ?");
+    this.insertRecord = conn.prepareStatement("INSERT INTO records ("
         + SqliteRows.RECORD_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        + " ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version,"
-        + " seq = excluded.seq, ts = excluded.ts, deleted = excluded.deleted,"
-        + " data = excluded.data, meta = excluded.meta, updated_at = excluded.updated_at");
+        + " ON CONFLICT (collection, id) DO NOTHING");
+    this.updateRecord = conn.prepareStatement("UPDATE records SET version = ?3, seq = ?4,"
+        + " ts = ?5, deleted = ?6, data = ?7, meta = ?8, updated_at = ?9"
+        + " WHERE collection = ?1 AND id = ?2 AND version = ?10");
     this.findSeq = conn.prepareStatement("SELECT seq FROM collections WHERE name = ?");
     this.createCollection = conn.prepareStatement(
         "INSERT OR IGNORE INTO collections (name, epoch, seq, horizon) VALUES (?, ?, 0, 0)");
@@ -74,56 +75,68 @@ final class SqliteWriter implements AutoCloseable {
     });
   }
 
+  /**
+   * Claims the opId first (a known opId is a duplicate and changes nothing), then stores the
+   * record only if its version is still the expected one; on a conflict the claim is undone, so
+   * the transaction ends as if the mutation had not been there.
+   */
   private CommitResult apply(Mutation m, long now, Map<String, long[]> seqs)
       throws SQLException {
-    OpRecord previous = findOp(m.opId());
-    if (previous != null) {
-      return CommitResult.duplicate(previous);
-    }
     if (m.next() == null) {
-      rememberOp(m.opId(), m.fingerprint(), m.ack(), now);
-      return CommitResult.committed(m.ack(), null);
+      return claimOp(m.opId(), m.fingerprint(), m.ack(), now)
+          ? CommitResult.committed(m.ack(), null) : duplicate(m.opId());
     }
     StoredRecord next = m.next();
-    if (currentVersion(next.collection(), next.id()) != m.expectedVersion()) {
-      return CommitResult.conflict();
-    }
     long[] seq = seqs.get(next.collection());
     if (seq == null) {
       seq = new long[] {loadSeq(next.collection())};
       seqs.put(next.collection(), seq);
     }
-    long assigned = ++seq[0];
-    SqliteRows.bindRecord(upsertRecord, next, assigned);
-    upsertRecord.executeUpdate();
+    long assigned = seq[0] + 1;
     Ack ack = m.ack().withSeq(assigned);
-    Change change = m.change().withSeq(assigned);
-    rememberOp(m.opId(), m.fingerprint(), ack, now);
-    return CommitResult.committed(ack, change);
+    if (!claimOp(m.opId(), m.fingerprint(), ack, now)) {
+      return duplicate(m.opId());
+    }
+    if (!storeRecord(next, assigned, m.expectedVersion())) {
+      forgetOp.setString(1, m.opId());
+      forgetOp.executeUpdate();
+      return CommitResult.conflict();
+    }
+    seq[0] = assigned;
+    return CommitResult.committed(ack, m.change().withSeq(assigned));
   }
 
-  private OpRecord findOp(String opId) throws SQLException {
+  /** Inserts or updates the record; false when its version is not {@code expectedVersion}. */
+  private boolean storeRecord(StoredRecord next, long seq, long expectedVersion)
+      throws SQLException {
+    if (expectedVersion == 0) {
+      // stored versions start at 1: any existing row is a conflict
+      SqliteRows.bindRecord(insertRecord, next, seq);
+      return insertRecord.executeUpdate() == 1;
+    }
+    SqliteRows.bindRecord(updateRecord, next, seq);
+    updateRecord.setLong(10, expectedVersion);
+    return updateRecord.executeUpdate() == 1;
+  }
+
+  private CommitResult duplicate(String opId) throws SQLException {
     findOp.setString(1, opId);
     try (ResultSet rs = findOp.executeQuery()) {
-      return rs.next() ? SqliteRows.op(rs) : null;
+      if (!rs.next()) {
+        throw new SQLException("opId " + opId + " was claimed but cannot be read back");
+      }
+      return CommitResult.duplicate(SqliteRows.op(rs));
     }
   }
 
-  private void rememberOp(String opId, String fingerprint, Ack ack, long now)
+  /** Remembers the opId's outcome; false when the opId is already known. */
+  private boolean claimOp(String opId, String fingerprint, Ack ack, long now)
       throws SQLException {
-    insertOp.setString(1, opId);
-    insertOp.setString(2, fingerprint);
-    insertOp.setString(3, SqliteRows.encodeAck(ack));
-    insertOp.setLong(4, now);
-    insertOp.executeUpdate();
-  }
-
-  private long currentVersion(String collection, String id) throws SQLException {
-    findVersion.setString(1, collection);
-    findVersion.setString(2, id);
-    try (ResultSet rs = findVersion.executeQuery()) {
-      return rs.next() ? rs.getLong(1) : 0;
-    }
+    claimOp.setString(1, opId);
+    claimOp.setString(2, fingerprint);
+    claimOp.setString(3, SqliteRows.encodeAck(ack));
+    claimOp.setLong(4, now);
+    return claimOp.executeUpdate() == 1;
   }
 
   /** The collection's seq inside the open transaction, creating its history when absent. */

@@ -32,6 +32,9 @@ record Stamp(String ts, int rank, JsonNode value) implements Comparable<Stamp> {
 
   @Override
   public int compareTo(Stamp o) {
+    if (o == this) {
+      return 0; // the common case of sameAs: a write's own part, just merged
+    }
     int c = ts.compareTo(o.ts);
     if (c != 0) {
       return c;
@@ -41,6 +44,9 @@ record Stamp(String ts, int rank, JsonNode value) implements Comparable<Stamp> {
       return c;
     }
     // Only reached for two values written at the very same ts (the same node and counter).
+    if (value.equals(o.value)) {
+      return 0; // equal trees have equal canonical text
+    }
     return Json.canonical(value).compareTo(Json.canonical(o.value));
   }
 

@@ -1,0 +1,130 @@
+package io.livesync.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.livesync.core.bus.LocalSyncBus;
+import io.livesync.core.config.StoreConfig;
+import io.livesync.core.config.WorkerConfig;
+import io.livesync.core.metrics.SyncMetrics;
+import io.livesync.core.spi.StoredRecord;
+import io.livesync.core.store.SqliteStore;
+import io.livesync.protocol.Change;
+import io.livesync.protocol.Hlc;
+import io.livesync.protocol.Json;
+import io.livesync.protocol.Op;
+import io.livesync.protocol.Write;
+import io.livesync.protocol.WriteResult;
+import io.livesync.protocol.WriteStatus;
+import io.livesync.worker.resolve.Resolvers;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker with a real SQLite store and the local bus: many writes in flight at once, several
+ * to the same records, so that batches overlap while records repeat.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WorkerVerticleTest {
+  private static final int RECORDS = 20;
+  private static final int WRITES_PER_RECORD = 60;
+
+  @TempDir
+  Path dir;
+  private Vertx vertx;
+  private SqliteStore store;
+  private LocalSyncBus bus;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    store = SqliteStore.open(vertx, dir.resolve("w.db"), "NORMAL").await();
+    bus = new LocalSyncBus(vertx, 30_000);
+    Resolvers resolvers = Resolvers.load();
+    WorkerConfig config = new WorkerConfig(Resolvers.DEFAULT, List.of(), 16, 30_000);
+    StoreConfig storeConfig = new StoreConfig(dir.toString(), "NORMAL", null,
+        TimeUnit.DAYS.toMillis(30), TimeUnit.DAYS.toMillis(1), TimeUnit.HOURS.toMillis(1));
+    vertx.deployVerticle(() -> new WorkerVerticle(bus, store, c -> resolvers.defaultResolver(),
+        config, storeConfig, new SyncMetrics()), new io.vertx.core.DeploymentOptions()).await();
+  }
+
+  @AfterEach
+  void stop() {
+    vertx.close().await();
+  }
+
+  @Test
+  void overlappingBatchesKeepEachRecordsWritesInArrivalOrderAndSeqGapFree() throws Exception {
+    long total = (long) RECORDS * WRITES_PER_RECORD;
+    ConcurrentLinkedQueue<Change> published = new ConcurrentLinkedQueue<>();
+    io.vertx.core.Promise<Void> allPublished = io.vertx.core.Promise.promise();
+    // subscribed from an event-loop context, as a gateway does: deliveries run there, in order
+    io.vertx.core.Promise<Void> subscribed = io.vertx.core.Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> bus.subscribe("todos", c -> {
+      published.add(c);
+      if (published.size() == total) {
+        allPublished.complete();
+      }
+    })
+        .<Void>mapEmpty().onComplete(subscribed));
+    subscribed.future().await();
+    List<Future<WriteResult>> results = new ArrayList<>();
+    // Every write of a record is an update at a later ts: each one changes the record, so the
+    // record ends at version WRITES_PER_RECORD only if none was resolved against a stale read.
+    for (int n = 0; n < WRITES_PER_RECORD; n++) {
+      for (int r = 0; r < RECORDS; r++) {
+        Write w = new Write(Op.UPDATE, "op-" + r + "-" + n, "todos", "r" + r,
+            Json.object().put("n", n), Hlc.format(1_732_470_000_000L + n, 0, "t"), null);
+        results.add(bus.submit(w));
+      }
+    }
+    Future.all(results).await();
+    for (int i = 0; i < results.size(); i++) {
+      WriteResult res = results.get(i).result();
+      assertThat(res.isAck()).as("write %d: %s", i, res).isTrue();
+      assertThat(res.ack().status()).isEqualTo(WriteStatus.APPLIED);
+      assertThat(res.ack().version()).as("write %d", i).isEqualTo(i / RECORDS + 1);
+    }
+    for (int r = 0; r < RECORDS; r++) {
+      StoredRecord rec = store.get("todos", "r" + r).await();
+      assertThat(rec.version()).isEqualTo(WRITES_PER_RECORD);
+      assertThat(rec.data().get("n").asInt()).isEqualTo(WRITES_PER_RECORD - 1);
+    }
+    assertThat(store.collection("todos").await().seq()).isEqualTo(total);
+    List<Long> acked = results.stream().map(f -> f.result().ack().seq()).sorted().toList();
+    assertThat(acked).doesNotHaveDuplicates().hasSize((int) total);
+    assertThat(acked.get(0)).isEqualTo(1);
+    assertThat(acked.get(acked.size() - 1)).isEqualTo(total);
+    // every change is published after its ack is sent: wait for the last one
+    allPublished.future().await(10, TimeUnit.SECONDS);
+    List<Long> seen = new ArrayList<>();
+    published.forEach(c -> seen.add(c.seq()));
+    assertThat(seen).hasSize((int) total).isSorted();
+  }
+
+  @Test
+  void aRetriedOpIdInFlightIsAnsweredWithTheFirstOutcome() {
+    List<Future<WriteResult>> results = new ArrayList<>();
+    Write w = new Write(Op.INSERT, "op-dup", "todos", "d", Json.object().put("v", 1),
+        Hlc.format(1_732_470_000_000L, 0, "t"), null);
+    for (int i = 0; i < 5; i++) {
+      results.add(bus.submit(w));
+    }
+    Future.all(results).await();
+    assertThat(results).allSatisfy(f -> {
+      assertThat(f.result().isAck()).isTrue();
+      assertThat(f.result().ack().seq()).isEqualTo(1);
+      assertThat(f.result().ack().version()).isEqualTo(1);
+    });
+    assertThat(store.collection("todos").await().seq()).isEqualTo(1);
+  }
+}
