@@ -35,7 +35,11 @@ class WorkerKillTest {
         p.connectAndSync();
       }
       long start = System.nanoTime();
-      List<Thread> writers = Load.startWriters(peers, WRITE_MILLIS, 20, 16, 60_000);
+      // a window of 64: a record's later writes wait behind its write held by the dead worker
+      // (the gateway keeps each record's writes in order), and a peer writes each record every
+      // 12 writes, so a window of 16 filled with held writes in ~4 s and stopped the peer
+      // before the 5 s claim, which measured the claim delay rather than the other writes
+      List<Thread> writers = Load.startWriters(peers, WRITE_MILLIS, 20, 64, 60_000);
       Load.awaitPeers(peers, "300 acks", 30_000, () -> Load.totalAcks(peers) >= 300);
 
       // freeze the victim until it holds unanswered entries, then kill it
