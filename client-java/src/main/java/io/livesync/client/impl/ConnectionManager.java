@@ -59,12 +59,11 @@ final class ConnectionManager {
   private ScheduledFuture<?> tokenTimer;
 
   ConnectionManager(ClientSettings settings, ScheduledExecutorService exec,
-      java.util.concurrent.Executor engine, HttpClient http, TokenManager tokens,
-      Session session) {
+      java.util.concurrent.Executor engine, TokenManager tokens, Session session) {
     this.settings = settings;
     this.exec = exec;
     this.engine = engine;
-    this.http = http;
+    this.http = WsConnection.newHttpClient();
     this.tokens = tokens;
     this.session = session;
     this.backoff = new Backoff(settings.reconnectDelay(), settings.maxReconnectDelay(),

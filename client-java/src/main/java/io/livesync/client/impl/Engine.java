@@ -75,7 +75,7 @@ final class Engine implements ConnectionManager.Session {
       }
     };
     this.http = new HttpApi(httpClient, settings, tokens);
-    this.connection = new ConnectionManager(settings, scheduler, executor, httpClient, tokens,
+    this.connection = new ConnectionManager(settings, scheduler, executor, tokens,
         this);
     this.sender = new OutboxSender(this);
     this.replicator = new Replicator(this);

@@ -8,17 +8,31 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One WebSocket connection over the JDK client. Whole text messages are handed to the
- * {@link Handler} on the engine executor, one at a time: the next message is requested only
- * after the previous one was handled, so a slow client applies backpressure to the server
- * (which then catches it up instead of buffering). Pings are answered by the JDK.
+ * {@link Handler} on the engine executor, one at a time. Up to {@link #MAX_UNHANDLED} messages
+ * may wait for the engine; then reading stops until it catches up, so a slow client applies
+ * backpressure to the server (which then catches it up instead of buffering). Pings are
+ * answered by the JDK.
+ *
+ * <p>The JDK must always have demand for the next message: its WebSocket reads the end of the
+ * stream even without demand, and when the TCP connection ends (no close frame) while no
+ * message is requested, it fails internally and never calls {@code onClose} or
+ * {@code onError}, not even after a later {@code request} (JDK 17 to 25: {@code
+ * TransportImpl.acknowledgeReception} throws {@code InternalError}). So the next message is
+ * requested as soon as one arrives, not after the engine handled it, and the listener runs on
+ * the client's own thread ({@link #newHttpClient()}), so the JDK renews the demand before it
+ * looks at the socket again. Only a client that is {@code MAX_UNHANDLED} messages behind can
+ * still miss a dropped connection; the heartbeat finds it then.
  *
  * <p>{@link #send} and {@link #close} must be called on the engine executor; sends are chained
  * because the JDK allows one outstanding send at a time.
  */
 final class WsConnection {
+  /** Messages received and not yet handled by the engine before reading stops. */
+  static final int MAX_UNHANDLED = 8;
 
   /** Callbacks, all on the engine executor. */
   interface Handler {
@@ -34,10 +48,21 @@ final class WsConnection {
   private volatile WebSocket ws;
   private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
   private boolean closing;
+  private final AtomicInteger unhandled = new AtomicInteger();
 
   WsConnection(Executor engine, Handler handler) {
     this.engine = engine;
     this.handler = handler;
+  }
+
+  /**
+   * The HTTP client to {@link #connect} with: it calls the listener on its selector thread, so
+   * the JDK renews the listener's demand before it handles the next socket event (see above).
+   * The listener only hands messages to the engine, so it never blocks that thread.
+   */
+  static HttpClient newHttpClient() {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .executor(Runnable::run).build();
   }
 
   /**
@@ -116,11 +141,16 @@ final class WsConnection {
       String message = text.toString();
       text = new StringBuilder();
       LOG.log(System.Logger.Level.TRACE, () -> "<- " + abbreviate(message));
+      if (unhandled.incrementAndGet() < MAX_UNHANDLED) {
+        webSocket.request(1); // now, not after the engine: see the class comment
+      }
       engine.execute(() -> {
         try {
           handler.onText(WsConnection.this, message);
         } finally {
-          webSocket.request(1);
+          if (unhandled.getAndDecrement() == MAX_UNHANDLED) {
+            webSocket.request(1); // reading stopped at this message: resume
+          }
         }
       });
       return null;
