@@ -7,6 +7,7 @@ import io.livesync.core.config.WorkerConfig;
 import io.livesync.core.metrics.SyncMetrics;
 import io.livesync.core.spi.CommitResult;
 import io.livesync.core.spi.Mutation;
+import io.livesync.core.spi.OnContext;
 import io.livesync.core.spi.OpRecord;
 import io.livesync.core.spi.Prior;
 import io.livesync.core.spi.Store;
@@ -146,7 +147,7 @@ public final class WorkerVerticle extends VerticleBase {
       writes.add(p.incoming().write());
     }
     // one read of the whole batch's records and opIds (SQLite: a few tasks, not two per write)
-    return store.priors(writes)
+    return here(store.priors(writes))
         .compose(priors -> commit(batch, priors))
         .recover(err -> {
           failAll(batch, err);
@@ -183,7 +184,8 @@ public final class WorkerVerticle extends VerticleBase {
     }
     // Commits run one after the other, each started once the previous one's results are handled
     // (listeners run in registration order), so acks and changes go out in seq order.
-    Future<List<CommitResult>> committed = lastCommit.transform(ignored -> store.commit(mutations));
+    Future<List<CommitResult>> committed =
+        lastCommit.transform(ignored -> here(store.commit(mutations)));
     lastCommit = committed;
     return committed.map(results -> {
       List<Change> changes = new ArrayList<>();
@@ -270,6 +272,15 @@ public final class WorkerVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       LOG.debug("could not reply to a write: {}", e.toString());
     }
+  }
+
+  /**
+   * The store completes its futures on contexts of its choosing (the Redis client's event loop,
+   * SQLite's threads); the batcher, the records in flight and the commit chain are confined to
+   * this verticle's context, so every store result comes back here before it touches them.
+   */
+  private <T> Future<T> here(Future<T> storeFuture) {
+    return OnContext.hop(context, storeFuture);
   }
 
   private void purge() {

@@ -1,5 +1,6 @@
 package io.livesync.gateway.impl;
 
+import io.livesync.core.spi.OnContext;
 import io.livesync.gateway.auth.Principal;
 import io.livesync.protocol.ClientMessage;
 import io.livesync.protocol.Codec;

@@ -1,6 +1,7 @@
 package io.livesync.gateway.impl;
 
 import io.livesync.core.bus.SyncBus;
+import io.livesync.core.spi.OnContext;
 import io.livesync.protocol.Change;
 import io.livesync.protocol.Codec;
 import io.netty.buffer.ByteBufAllocator;

@@ -3,6 +3,7 @@ package io.livesync.gateway.impl;
 import io.livesync.core.bus.SyncBus;
 import io.livesync.core.config.SyncConfig;
 import io.livesync.core.metrics.SyncMetrics;
+import io.livesync.core.spi.OnContext;
 import io.livesync.core.spi.Store;
 import io.livesync.gateway.Readiness;
 import io.livesync.gateway.auth.Authenticator;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.core.spi.ChangesPage;
+import io.livesync.core.spi.OnContext;
 import io.livesync.core.spi.Store;
 import io.livesync.core.spi.StoredRecord;
 import io.livesync.gateway.auth.Principal;

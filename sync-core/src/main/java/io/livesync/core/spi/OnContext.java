@@ -1,4 +1,4 @@
-package io.livesync.gateway.impl;
+package io.livesync.core.spi;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -8,13 +8,14 @@ import io.vertx.core.Vertx;
 /**
  * Brings a future's completion back to a given context. The Store and bus SPIs complete their
  * futures on contexts of their choosing; the gateway's per-connection state is confined to its
- * event loop, so every such future is hopped back before its result touches that state.
+ * event loop, and the worker's batching state to its verticle's, so every such future is hopped
+ * back before its result touches that state.
  */
-final class OnContext {
+public final class OnContext {
   private OnContext() {
   }
 
-  static <T> Future<T> hop(Context context, Future<T> future) {
+  public static <T> Future<T> hop(Context context, Future<T> future) {
     Promise<T> promise = Promise.promise();
     future.onComplete(ar -> {
       if (Vertx.currentContext() == context) {
