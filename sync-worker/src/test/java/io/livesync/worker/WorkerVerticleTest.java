@@ -6,6 +6,7 @@ import io.livesync.core.bus.LocalSyncBus;
 import io.livesync.core.config.StoreConfig;
 import io.livesync.core.config.WorkerConfig;
 import io.livesync.core.metrics.SyncMetrics;
+import io.livesync.core.spi.Store;
 import io.livesync.core.spi.StoredRecord;
 import io.livesync.core.store.SqliteStore;
 import io.livesync.protocol.Change;
@@ -16,8 +17,11 @@ import io.livesync.protocol.Write;
 import io.livesync.protocol.WriteResult;
 import io.livesync.protocol.WriteStatus;
 import io.livesync.worker.resolve.Resolvers;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,21 +53,66 @@ class WorkerVerticleTest {
     vertx = Vertx.vertx();
     store = SqliteStore.open(vertx, dir.resolve("w.db"), "NORMAL").await();
     bus = new LocalSyncBus(vertx, 30_000);
+  }
+
+  private void deployWorker(Store workerStore) {
     Resolvers resolvers = Resolvers.load();
     WorkerConfig config = new WorkerConfig(Resolvers.DEFAULT, List.of(), 16, 30_000);
     StoreConfig storeConfig = new StoreConfig(dir.toString(), "NORMAL", null,
         TimeUnit.DAYS.toMillis(30), TimeUnit.DAYS.toMillis(1), TimeUnit.HOURS.toMillis(1));
-    vertx.deployVerticle(() -> new WorkerVerticle(bus, store, c -> resolvers.defaultResolver(),
-        config, storeConfig, new SyncMetrics()), new io.vertx.core.DeploymentOptions()).await();
+    vertx.deployVerticle(() -> new WorkerVerticle(bus, workerStore,
+        c -> resolvers.defaultResolver(), config, storeConfig, new SyncMetrics()),
+        new io.vertx.core.DeploymentOptions()).await();
+  }
+
+  /**
+   * The real store, with every future it returns completed on another event loop, as the Redis
+   * store's are (the Redis client's): the worker must bring results back to its own context.
+   */
+  private Store completingElsewhere(Store real) {
+    Context foreign = vertx.getOrCreateContext();
+    return (Store) Proxy.newProxyInstance(Store.class.getClassLoader(),
+        new Class<?>[] {Store.class}, (proxy, method, args) -> {
+          Object result;
+          try {
+            result = method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+          if (!(result instanceof Future<?> f)) {
+            return result;
+          }
+          io.vertx.core.Promise<Object> moved = io.vertx.core.Promise.promise();
+          f.onComplete(ar -> foreign.runOnContext(v -> {
+            if (ar.succeeded()) {
+              moved.complete(ar.result());
+            } else {
+              moved.fail(ar.cause());
+            }
+          }));
+          return moved.future();
+        });
   }
 
   @AfterEach
-  void stop() {
-    vertx.close().await();
+  void stop() throws Exception {
+    // bounded: a worker whose state broke never drains, and its stop would wait forever
+    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   @Test
   void overlappingBatchesKeepEachRecordsWritesInArrivalOrderAndSeqGapFree() throws Exception {
+    deployWorker(store);
+    writeAndCheckOrder();
+  }
+
+  @Test
+  void storeResultsCompletedOnAnotherEventLoopKeepTheSameGuarantees() throws Exception {
+    deployWorker(completingElsewhere(store));
+    writeAndCheckOrder();
+  }
+
+  private void writeAndCheckOrder() throws Exception {
     long total = (long) RECORDS * WRITES_PER_RECORD;
     ConcurrentLinkedQueue<Change> published = new ConcurrentLinkedQueue<>();
     io.vertx.core.Promise<Void> allPublished = io.vertx.core.Promise.promise();
@@ -113,6 +162,7 @@ class WorkerVerticleTest {
 
   @Test
   void aRetriedOpIdInFlightIsAnsweredWithTheFirstOutcome() {
+    deployWorker(store);
     List<Future<WriteResult>> results = new ArrayList<>();
     Write w = new Write(Op.INSERT, "op-dup", "todos", "d", Json.object().put("v", 1),
         Hlc.format(1_732_470_000_000L, 0, "t"), null);
