@@ -21,8 +21,6 @@ import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncod
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -81,16 +79,12 @@ public final class Connection implements PingWheel.Member {
   private boolean draining;
   private Promise<Void> drained;
 
-  /**
-   * @param channel the socket's Netty channel, written to directly so that output is flushed
-   *     once per event-loop turn; null to write through Vert.x (one flush per message)
-   */
-  Connection(WebSocketChannel ws, Channel channel, Context context, GatewayContext gw,
-      Principal principal) {
+  /** Output goes straight to the socket's Netty channel, flushed once per event-loop turn. */
+  Connection(WebSocketChannel ws, Context context, GatewayContext gw, Principal principal) {
     this.ws = ws;
-    this.channel = channel;
-    this.voidPromise = channel == null ? null : new VoidChannelPromise(channel, false);
-    this.rawFrames = channel != null && !hasExtensions(channel);
+    this.channel = ws.channel();
+    this.voidPromise = new VoidChannelPromise(channel, false);
+    this.rawFrames = !hasExtensions(channel);
     this.messagesOut = gw.metrics().counter("livesync_messages_out_total");
     this.messagesIn = gw.metrics().counter("livesync_messages_in_total");
     this.context = context;
@@ -151,7 +145,7 @@ public final class Connection implements PingWheel.Member {
       close(CLOSE_POLICY, "no message or pong for two ping intervals");
       return;
     }
-    ws.writePing(Buffer.buffer());
+    ws.ping();
   }
 
   private void scheduleExpiry() {
@@ -334,16 +328,6 @@ public final class Connection implements PingWheel.Member {
     }
     int size = frame.size();
     backlogBytes += size;
-    if (channel == null) {
-      backlogGauge.add(size);
-      ws.writeTextMessage(frame.payload().toString(StandardCharsets.UTF_8))
-          .onComplete(ar -> {
-            backlogGauge.add(-size);
-            released(size);
-          });
-      messagesOut.increment();
-      return;
-    }
     int max = gw.limits().maxFrameBytes();
     if (size <= max && rawFrames && coalesces(frame)) {
       if (pending == null) {
@@ -493,15 +477,13 @@ public final class Connection implements PingWheel.Member {
     if (closed) {
       return Future.succeededFuture();
     }
-    if (channel != null) {
-      if (!channel.eventLoop().inEventLoop()) {
-        Promise<Void> done = Promise.promise();
-        context.runOnContext(v -> close(code, reason).onComplete(done));
-        return done.future();
-      }
-      // the messages of this turn go out before the close frame
-      writePending();
+    if (!channel.eventLoop().inEventLoop()) {
+      Promise<Void> done = Promise.promise();
+      context.runOnContext(v -> close(code, reason).onComplete(done));
+      return done.future();
     }
+    // the messages of this turn go out before the close frame
+    writePending();
     return ws.close(code, reason).recover(err -> Future.succeededFuture());
   }
 

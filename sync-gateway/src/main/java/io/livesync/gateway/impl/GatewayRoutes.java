@@ -164,7 +164,7 @@ public final class GatewayRoutes {
           vertxWs.close((short) 1011, "internal error");
           return;
         }
-        new Connection(ws, channel, context, gw, principal).start();
+        new Connection(ws, context, gw, principal).start();
       }).onFailure(err -> {
         if (capped != null) {
           userConnections.release(capped);

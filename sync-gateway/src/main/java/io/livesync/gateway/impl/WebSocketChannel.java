@@ -132,13 +132,9 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
     }
   }
 
-  Future<Void> writePing(Buffer payload) {
-    return completion(channel.writeAndFlush(
-        new PingWebSocketFrame(io.netty.buffer.Unpooled.wrappedBuffer(payload.getBytes()))));
-  }
-
-  Future<Void> writeTextMessage(String text) {
-    return completion(channel.writeAndFlush(new TextWebSocketFrame(text)));
+  /** Sends an empty ping; the pong reaches the pong handler. */
+  void ping() {
+    channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
   }
 
   /**
