@@ -8,7 +8,6 @@ import io.livesync.protocol.Json;
 import io.livesync.server.testing.TestServer;
 import io.livesync.server.testing.WsClient;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -206,16 +205,7 @@ class ConflictStatusTest {
 
   private ObjectNode write(String type, String collection, String id, ObjectNode data, String ts,
       Long baseVersion) {
-    String opId = UUID.randomUUID().toString();
-    ObjectNode msg = WsClient.writeMessage(type, opId, collection, id, data);
-    if (ts != null) {
-      msg.put("ts", ts);
-    }
-    if (baseVersion != null) {
-      msg.put("baseVersion", baseVersion);
-    }
-    writer.send(msg);
-    ObjectNode reply = writer.awaitReply(opId);
+    ObjectNode reply = writer.write(type, collection, id, data, ts, baseVersion);
     assertThat(reply.path("type").asText()).as("reply %s", reply).isEqualTo("ack");
     assertThat(reply.path("collection").asText()).isEqualTo(collection);
     assertThat(reply.path("id").asText()).isEqualTo(id);

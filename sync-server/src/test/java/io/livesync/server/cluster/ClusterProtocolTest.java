@@ -443,16 +443,7 @@ class ClusterProtocolTest {
 
   private static ObjectNode write(WsClient via, String type, String collection, String id,
       ObjectNode data, String ts, Long baseVersion) {
-    String opId = UUID.randomUUID().toString();
-    ObjectNode msg = WsClient.writeMessage(type, opId, collection, id, data);
-    if (ts != null) {
-      msg.put("ts", ts);
-    }
-    if (baseVersion != null) {
-      msg.put("baseVersion", baseVersion);
-    }
-    via.send(msg);
-    ObjectNode reply = via.awaitReply(opId);
+    ObjectNode reply = via.write(type, collection, id, data, ts, baseVersion);
     assertThat(reply.path("type").asText()).as("reply %s", reply).isEqualTo("ack");
     return reply;
   }

@@ -189,8 +189,21 @@ public final class WsClient implements AutoCloseable {
 
   /** Sends a write and returns its ack or error. */
   public ObjectNode write(String type, String collection, String id, ObjectNode data) {
+    return write(type, collection, id, data, null, null);
+  }
+
+  /** Sends a write with a new opId, and {@code ts} and {@code baseVersion} when not null. */
+  public ObjectNode write(String type, String collection, String id, ObjectNode data, String ts,
+      Long baseVersion) {
     String opId = UUID.randomUUID().toString();
-    send(writeMessage(type, opId, collection, id, data));
+    ObjectNode msg = writeMessage(type, opId, collection, id, data);
+    if (ts != null) {
+      msg.put("ts", ts);
+    }
+    if (baseVersion != null) {
+      msg.put("baseVersion", baseVersion);
+    }
+    send(msg);
     return awaitReply(opId);
   }
 
