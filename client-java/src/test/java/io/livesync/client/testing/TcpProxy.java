@@ -195,14 +195,8 @@ public final class TcpProxy implements AutoCloseable {
 
     /** Relays the rest of the client's stream as raw bytes, on the calling thread. */
     void copyRest(InputStream in) {
-      byte[] buf = new byte[16384];
       try {
-        OutputStream out = b.getOutputStream();
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          out.write(buf, 0, n);
-          out.flush();
-        }
+        copy(in, b.getOutputStream());
       } catch (IOException e) {
         // one side closed
       } finally {
@@ -212,14 +206,8 @@ public final class TcpProxy implements AutoCloseable {
 
     void pump(Socket from, Socket to) {
       Thread t = new Thread(() -> {
-        byte[] buf = new byte[16384];
         try (InputStream in = from.getInputStream()) {
-          OutputStream out = to.getOutputStream();
-          int n;
-          while ((n = in.read(buf)) > 0) {
-            out.write(buf, 0, n);
-            out.flush();
-          }
+          copy(in, to.getOutputStream());
         } catch (IOException e) {
           // one side closed
         } finally {
@@ -234,6 +222,16 @@ public final class TcpProxy implements AutoCloseable {
       relays.remove(this);
       closeQuietly(a);
       closeQuietly(b);
+    }
+  }
+
+  /** Relays bytes as they come until the end of {@code in}. */
+  private static void copy(InputStream in, OutputStream out) throws IOException {
+    byte[] buf = new byte[16384];
+    int n;
+    while ((n = in.read(buf)) > 0) {
+      out.write(buf, 0, n);
+      out.flush();
     }
   }
 
