@@ -119,7 +119,8 @@ public final class ConfigLoader {
     WebSocketConfig ws = new WebSocketConfig(
         s.longMin("pingIntervalMillis", 30_000, 100),
         s.list("allowedOrigins"),
-        s.bool("compression", false));
+        s.bool("compression", false),
+        s.longMin("maxTotalBacklogBytes", WebSocketConfig.defaultMaxTotalBacklogBytes(), 1));
 
     s = new Section(root, "worker");
     List<ConflictRule> rules = new ArrayList<>();
@@ -205,6 +206,7 @@ public final class ConfigLoader {
     line(sb, "websocket.allowedOrigins", c.websocket().allowedOrigins().isEmpty()
         ? "(any)" : String.join(",", c.websocket().allowedOrigins()));
     line(sb, "websocket.compression", c.websocket().compression());
+    line(sb, "websocket.maxTotalBacklogBytes", c.websocket().maxTotalBacklogBytes());
     line(sb, "worker.defaultStrategy", c.worker().defaultStrategy());
     line(sb, "worker.rules", c.worker().rules());
     line(sb, "worker.maxBatch", c.worker().maxBatch());

@@ -11,7 +11,20 @@ import java.util.List;
  *     env {@code SYNC_ALLOWED_ORIGINS}, comma separated)
  * @param compression negotiate permessage-deflate (default false); when on, inflated messages
  *     are bounded by the frame limit
+ * @param maxTotalBacklogBytes outbound bytes queued for all the process's connections together
+ *     before the slow-consumer rule applies to every connection holding more than a little of
+ *     it (default: a quarter of the JVM's maximum heap, {@link #defaultMaxTotalBacklogBytes()});
+ *     {@code limits.maxBacklogBytes} bounds one connection, this bounds them all
  */
 public record WebSocketConfig(long pingIntervalMillis, List<String> allowedOrigins,
-    boolean compression) {
+    boolean compression, long maxTotalBacklogBytes) {
+
+  /**
+   * A quarter of the JVM's maximum heap. Queued output is held in direct buffers, whose limit
+   * defaults to the maximum heap size ({@code -XX:MaxDirectMemorySize} unset), so a thousand slow
+   * sockets at the per-connection limit cannot exhaust it.
+   */
+  public static long defaultMaxTotalBacklogBytes() {
+    return Math.max(1L << 20, Runtime.getRuntime().maxMemory() / 4);
+  }
 }

@@ -328,6 +328,7 @@ public final class Connection implements PingWheel.Member {
     }
     int size = frame.size();
     backlogBytes += size;
+    gw.backlog(size);
     int max = gw.limits().maxFrameBytes();
     if (size <= max && rawFrames && coalesces(frame)) {
       if (pending == null) {
@@ -426,7 +427,8 @@ public final class Connection implements PingWheel.Member {
 
   private void released(long bytes) {
     backlogBytes -= bytes;
-    if (awaitingDrain && backlogBytes <= gw.limits().maxBacklogBytes() / 2) {
+    gw.backlog(-bytes);
+    if (awaitingDrain && !backlogAbove(gw.limits().maxBacklogBytes() / 2, sharedFloor() / 2)) {
       awaitingDrain = false;
       onDrain();
     }
@@ -436,9 +438,28 @@ public final class Connection implements PingWheel.Member {
     send(Codec.error(error));
   }
 
+  /**
+   * The slow-consumer rule's test: this connection holds more than {@code
+   * limits.maxBacklogBytes}, or the instance's connections together hold more than their share
+   * of {@code websocket.maxTotalBacklogBytes} and this one more than a little of it ({@link
+   * #SHARED_BUDGET_FLOOR}, or half its own limit when that is smaller). A connection that keeps
+   * up holds less than that between turns, so only the ones falling behind are caught up later.
+   * The rule lifts once the connection's backlog is below half of what triggered it.
+   */
   boolean backlogFull() {
-    return backlogBytes > gw.limits().maxBacklogBytes();
+    return backlogAbove(gw.limits().maxBacklogBytes(), sharedFloor());
   }
+
+  private boolean backlogAbove(long own, long shared) {
+    return backlogBytes > own || (backlogBytes > shared && gw.backlogOverBudget());
+  }
+
+  private long sharedFloor() {
+    return Math.min(SHARED_BUDGET_FLOOR, gw.limits().maxBacklogBytes() / 2);
+  }
+
+  /** Below this many queued bytes a connection is not lagged for the instance's total. */
+  static final long SHARED_BUDGET_FLOOR = 64 * 1024;
 
   /** Completes when the socket can take more output (at once when it can now). */
   Future<Void> whenWritable() {

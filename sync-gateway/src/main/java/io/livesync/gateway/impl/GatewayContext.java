@@ -22,9 +22,13 @@ public final class GatewayContext {
   private final long pingIntervalMillis;
   private final Set<Connection> connections = new LinkedHashSet<>();
   private final PingWheel<Connection> pings;
+  /** This instance's share of {@code websocket.maxTotalBacklogBytes}. */
+  private final long backlogBudget;
+  /** Outbound bytes queued on this instance's connections and not yet on their sockets. */
+  private long backlogBytes;
 
   GatewayContext(Store store, WriteService writes, FanOut fanOut, Authenticator authenticator,
-      SyncMetrics metrics, Limits limits, long pingIntervalMillis) {
+      SyncMetrics metrics, Limits limits, long pingIntervalMillis, long backlogBudget) {
     this.store = store;
     this.writes = writes;
     this.fanOut = fanOut;
@@ -33,6 +37,17 @@ public final class GatewayContext {
     this.limits = limits;
     this.pingIntervalMillis = pingIntervalMillis;
     this.pings = new PingWheel<>(connections, pingIntervalMillis);
+    this.backlogBudget = backlogBudget;
+  }
+
+  /** A connection's outbound backlog grew (positive) or shrank (negative) by {@code bytes}. */
+  void backlog(long bytes) {
+    backlogBytes += bytes;
+  }
+
+  /** True while this instance's connections together hold more than its backlog budget. */
+  boolean backlogOverBudget() {
+    return backlogBytes > backlogBudget;
   }
 
   Store store() {

@@ -57,7 +57,9 @@ public final class GatewayRoutes {
     this.readiness = readiness;
     WriteService writes = new WriteService(bus, clock, config.limits(), metrics);
     this.gw = new GatewayContext(store, writes, new FanOut(bus, context), authenticator, metrics,
-        config.limits(), config.websocket().pingIntervalMillis());
+        config.limits(), config.websocket().pingIntervalMillis(),
+        Math.max(1, config.websocket().maxTotalBacklogBytes()
+            / Math.max(1, config.server().gatewayInstances())));
     this.userConnections = UserConnections.of(vertx);
     this.router = build();
   }
