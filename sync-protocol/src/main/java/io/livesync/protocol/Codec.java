@@ -159,8 +159,26 @@ public final class Codec {
         .put("seq", seq).put("epoch", epoch));
   }
 
+  /** The change frame: {@link #changeNode} with type, written without building the tree. */
   public static String change(Change c) {
-    return Json.write(changeNode(c, true));
+    StringBuilder sb = new StringBuilder(256);
+    JsonText.field(sb.append('{'), "type", "change", true);
+    JsonText.field(sb, "collection", c.collection(), false);
+    JsonText.field(sb, "id", c.id(), false);
+    JsonText.field(sb, "op", c.op().wire(), false);
+    if (c.data() != null && c.op() != Op.DELETE) {
+      JsonText.value(JsonText.name(sb, "data", false), c.data());
+    }
+    JsonText.field(sb, "version", c.version(), false);
+    JsonText.field(sb, "seq", c.seq(), false);
+    JsonText.field(sb, "ts", c.ts(), false);
+    if (c.origin() != null) {
+      JsonText.field(sb, "origin", c.origin(), false);
+    }
+    if (c.opId() != null) {
+      JsonText.field(sb, "opId", c.opId(), false);
+    }
+    return sb.append('}').toString();
   }
 
   public static String ack(Ack a) {
@@ -169,25 +187,24 @@ public final class Codec {
 
   /**
    * The ack as JSON text, the same as {@link #ackNode} written (with {@code "type":"ack"} last
-   * when {@code withType}). An ack without a record, the common case, is written field by field
-   * without building a tree: acks are encoded once or twice for every write.
+   * when {@code withType}), written without building a tree: acks are encoded once or twice for
+   * every write.
    */
   public static String ackJson(Ack a, boolean withType) {
+    StringBuilder sb = new StringBuilder(a.record() == null ? 160 : 320);
+    JsonText.field(sb.append('{'), "opId", a.opId(), true);
+    JsonText.field(sb, "collection", a.collection(), false);
+    JsonText.field(sb, "id", a.id(), false);
+    JsonText.field(sb, "status", a.status().wire(), false);
+    JsonText.field(sb, "version", a.version(), false);
+    JsonText.field(sb, "seq", a.seq(), false);
     if (a.record() != null) {
-      ObjectNode o = ackNode(a);
-      return Json.write(withType ? o.put("type", "ack") : o);
+      JsonText.value(JsonText.name(sb, "record", false), recordNode(a.record()));
     }
-    return Json.writeFields(g -> {
-      g.writeStringField("opId", a.opId());
-      g.writeStringField("collection", a.collection());
-      g.writeStringField("id", a.id());
-      g.writeStringField("status", a.status().wire());
-      g.writeNumberField("version", a.version());
-      g.writeNumberField("seq", a.seq());
-      if (withType) {
-        g.writeStringField("type", "ack");
-      }
-    });
+    if (withType) {
+      JsonText.field(sb, "type", "ack", false);
+    }
+    return sb.append('}').toString();
   }
 
   public static String error(ErrorInfo e) {

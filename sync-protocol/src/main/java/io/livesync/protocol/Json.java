@@ -58,36 +58,18 @@ public final class Json {
     return (ObjectNode) node;
   }
 
+  /** The text {@link #MAPPER} writes for {@code node}, byte for byte (see {@link JsonText}). */
   public static String write(JsonNode node) {
-    try {
-      return MAPPER.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new SyncException(ErrorCode.INTERNAL, "cannot serialize JSON", e);
-    }
+    StringBuilder sb = new StringBuilder(128);
+    JsonText.value(sb, node);
+    return sb.toString();
   }
 
-  /** Writes the fields of one flat object. */
-  @FunctionalInterface
-  public interface FieldWriter {
-    void write(JsonGenerator g) throws IOException;
-  }
-
-  /**
-   * One JSON object written straight to a generator: what {@link #write} of the same fields in
-   * the same order gives, without building a tree and a serializer provider first.
-   */
-  public static String writeFields(FieldWriter fields) {
-    SegmentedStringWriter sw = new SegmentedStringWriter(MAPPER.getFactory()._getBufferRecycler());
-    try {
-      try (JsonGenerator g = MAPPER.getFactory().createGenerator(sw)) {
-        g.writeStartObject();
-        fields.write(g);
-        g.writeEndObject();
-      }
-      return sw.getAndClear();
-    } catch (IOException e) {
-      throw new SyncException(ErrorCode.INTERNAL, "cannot serialize JSON", e);
-    }
+  /** The size in bytes of {@link #write}'s text in UTF-8, without encoding it. */
+  public static int utf8Size(JsonNode node) {
+    StringBuilder sb = new StringBuilder(128);
+    JsonText.value(sb, node);
+    return JsonText.utf8Length(sb);
   }
 
   /** Serializes with object keys sorted at every level, so equal documents give equal text. */
@@ -134,7 +116,7 @@ public final class Json {
     } else if (node.isInt() || node.isLong()) {
       g.writeNumber(node.longValue());
     } else {
-      g.writeRawValue(write(node)); // other numbers: exactly as the mapper writes them
+      g.writeRawValue(JsonText.mapper(node)); // other numbers: exactly as the mapper writes them
     }
   }
 

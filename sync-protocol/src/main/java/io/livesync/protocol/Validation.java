@@ -2,7 +2,6 @@ package io.livesync.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 
 /** The protocol's naming rules and limits, with messages that say how to fix the input. */
@@ -60,7 +59,7 @@ public final class Validation {
       throw SyncException.tooLarge(
           "data is nested deeper than " + limits.maxDepth() + " levels");
     }
-    int size = Json.write(data).getBytes(StandardCharsets.UTF_8).length;
+    int size = Json.utf8Size(data);
     if (size > limits.maxDataBytes()) {
       throw SyncException.tooLarge("data is " + size + " bytes serialized; the limit is "
           + limits.maxDataBytes());
