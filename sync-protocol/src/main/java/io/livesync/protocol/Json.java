@@ -1,8 +1,6 @@
 package io.livesync.protocol;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,10 +8,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 
 /** The shared JSON mapper and helpers. */
@@ -72,52 +66,15 @@ public final class Json {
     return JsonText.utf8Length(sb);
   }
 
-  /** Serializes with object keys sorted at every level, so equal documents give equal text. */
-  public static String canonical(JsonNode node) {
-    SegmentedStringWriter sw = new SegmentedStringWriter(MAPPER.getFactory()._getBufferRecycler());
-    try {
-      try (JsonGenerator g = MAPPER.getFactory().createGenerator(sw)) {
-        writeCanonical(node, g);
-      }
-      return sw.getAndClear();
-    } catch (IOException e) {
-      throw new SyncException(ErrorCode.INTERNAL, "cannot serialize JSON", e);
-    }
-  }
-
   /**
-   * One generator for the whole document (fingerprints of every write go through here); the
-   * text is what {@link #write} gives for each name and scalar, so stored fingerprints keep
-   * matching.
+   * Serializes with object keys sorted at every level, so equal documents give equal text (the
+   * fingerprint of every write). Each name and scalar is written as {@link #write} writes it, so
+   * stored fingerprints keep matching.
    */
-  private static void writeCanonical(JsonNode node, JsonGenerator g) throws IOException {
-    if (node.isObject()) {
-      List<String> names = new ArrayList<>(node.size());
-      node.fieldNames().forEachRemaining(names::add);
-      Collections.sort(names);
-      g.writeStartObject();
-      for (String name : names) {
-        g.writeFieldName(name);
-        writeCanonical(node.get(name), g);
-      }
-      g.writeEndObject();
-    } else if (node.isArray()) {
-      g.writeStartArray();
-      for (JsonNode element : node) {
-        writeCanonical(element, g);
-      }
-      g.writeEndArray();
-    } else if (node.isTextual()) {
-      g.writeString(node.textValue());
-    } else if (node.isBoolean()) {
-      g.writeBoolean(node.booleanValue());
-    } else if (node.isNull()) {
-      g.writeNull();
-    } else if (node.isInt() || node.isLong()) {
-      g.writeNumber(node.longValue());
-    } else {
-      g.writeRawValue(JsonText.mapper(node)); // other numbers: exactly as the mapper writes them
-    }
+  public static String canonical(JsonNode node) {
+    StringBuilder sb = new StringBuilder(128);
+    JsonText.canonical(sb, node);
+    return sb.toString();
   }
 
   /** Converts a JSON object to plain Java maps, lists and scalars. */

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -81,6 +82,39 @@ final class JsonText {
       sb.append(Double.toString(d.doubleValue()));
     } else {
       sb.append(mapper(node));
+    }
+  }
+
+  /** As {@link #value}, with the names of every object sorted. */
+  static void canonical(StringBuilder sb, JsonNode node) {
+    if (node instanceof ObjectNode o) {
+      String[] names = new String[o.size()];
+      Iterator<String> it = o.fieldNames();
+      for (int i = 0; i < names.length; i++) {
+        names[i] = it.next();
+      }
+      Arrays.sort(names);
+      sb.append('{');
+      for (int i = 0; i < names.length; i++) {
+        if (i > 0) {
+          sb.append(',');
+        }
+        string(sb, names[i]);
+        sb.append(':');
+        canonical(sb, o.get(names[i]));
+      }
+      sb.append('}');
+    } else if (node instanceof ArrayNode a) {
+      sb.append('[');
+      for (int i = 0, n = a.size(); i < n; i++) {
+        if (i > 0) {
+          sb.append(',');
+        }
+        canonical(sb, a.get(i));
+      }
+      sb.append(']');
+    } else {
+      value(sb, node);
     }
   }
 
