@@ -161,22 +161,20 @@ public final class Codec {
 
   /** The change frame: {@link #changeNode} with type, written without building the tree. */
   public static String change(Change c) {
-    StringBuilder sb = new StringBuilder(256);
-    JsonText.field(sb.append('{'), "type", "change", true);
-    JsonText.field(sb, "collection", c.collection(), false);
-    JsonText.field(sb, "id", c.id(), false);
-    JsonText.field(sb, "op", c.op().wire(), false);
+    StringBuilder sb = new StringBuilder(256).append("{\"type\":\"change\",\"collection\":");
+    JsonText.stringOrNull(sb, c.collection()).append(",\"id\":");
+    JsonText.stringOrNull(sb, c.id()).append(",\"op\":\"").append(c.op().wire()).append('"');
     if (c.data() != null && c.op() != Op.DELETE) {
-      JsonText.value(JsonText.name(sb, "data", false), c.data());
+      JsonText.value(sb.append(",\"data\":"), c.data());
     }
-    JsonText.field(sb, "version", c.version(), false);
-    JsonText.field(sb, "seq", c.seq(), false);
-    JsonText.field(sb, "ts", c.ts(), false);
+    sb.append(",\"version\":").append(c.version()).append(",\"seq\":").append(c.seq())
+        .append(",\"ts\":");
+    JsonText.stringOrNull(sb, c.ts());
     if (c.origin() != null) {
-      JsonText.field(sb, "origin", c.origin(), false);
+      JsonText.string(sb.append(",\"origin\":"), c.origin());
     }
     if (c.opId() != null) {
-      JsonText.field(sb, "opId", c.opId(), false);
+      JsonText.string(sb.append(",\"opId\":"), c.opId());
     }
     return sb.append('}').toString();
   }
@@ -191,18 +189,16 @@ public final class Codec {
    * every write.
    */
   public static String ackJson(Ack a, boolean withType) {
-    StringBuilder sb = new StringBuilder(a.record() == null ? 160 : 320);
-    JsonText.field(sb.append('{'), "opId", a.opId(), true);
-    JsonText.field(sb, "collection", a.collection(), false);
-    JsonText.field(sb, "id", a.id(), false);
-    JsonText.field(sb, "status", a.status().wire(), false);
-    JsonText.field(sb, "version", a.version(), false);
-    JsonText.field(sb, "seq", a.seq(), false);
+    StringBuilder sb = new StringBuilder(a.record() == null ? 160 : 320).append("{\"opId\":");
+    JsonText.stringOrNull(sb, a.opId()).append(",\"collection\":");
+    JsonText.stringOrNull(sb, a.collection()).append(",\"id\":");
+    JsonText.stringOrNull(sb, a.id()).append(",\"status\":\"").append(a.status().wire())
+        .append("\",\"version\":").append(a.version()).append(",\"seq\":").append(a.seq());
     if (a.record() != null) {
-      JsonText.value(JsonText.name(sb, "record", false), recordNode(a.record()));
+      JsonText.value(sb.append(",\"record\":"), recordNode(a.record()));
     }
     if (withType) {
-      JsonText.field(sb, "type", "ack", false);
+      sb.append(",\"type\":\"ack\"");
     }
     return sb.append('}').toString();
   }

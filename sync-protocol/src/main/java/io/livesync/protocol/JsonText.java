@@ -143,26 +143,13 @@ final class JsonText {
     sb.append('"');
   }
 
-  /** {@code "name":"value"} (or {@code null}) after a comma unless {@code first}. */
-  static void field(StringBuilder sb, String name, String value, boolean first) {
-    name(sb, name, first);
-    if (value == null) {
-      sb.append("null");
-    } else {
-      string(sb, value);
+  /** A JSON string, or {@code null} for null (as ObjectNode.put of a null String gives). */
+  static StringBuilder stringOrNull(StringBuilder sb, String s) {
+    if (s == null) {
+      return sb.append("null");
     }
-  }
-
-  static void field(StringBuilder sb, String name, long value, boolean first) {
-    name(sb, name, first).append(value);
-  }
-
-  /** {@code "name":} after a comma unless {@code first}; names are plain ASCII constants. */
-  static StringBuilder name(StringBuilder sb, String name, boolean first) {
-    if (!first) {
-      sb.append(',');
-    }
-    return sb.append('"').append(name).append("\":");
+    string(sb, s);
+    return sb;
   }
 
   /**
