@@ -159,8 +159,24 @@ public final class Codec {
         .put("seq", seq).put("epoch", epoch));
   }
 
+  /** The change frame: {@link #changeNode} with type, written without building the tree. */
   public static String change(Change c) {
-    return Json.write(changeNode(c, true));
+    StringBuilder sb = new StringBuilder(256).append("{\"type\":\"change\",\"collection\":");
+    JsonText.stringOrNull(sb, c.collection()).append(",\"id\":");
+    JsonText.stringOrNull(sb, c.id()).append(",\"op\":\"").append(c.op().wire()).append('"');
+    if (c.data() != null && c.op() != Op.DELETE) {
+      JsonText.value(sb.append(",\"data\":"), c.data());
+    }
+    sb.append(",\"version\":").append(c.version()).append(",\"seq\":").append(c.seq())
+        .append(",\"ts\":");
+    JsonText.stringOrNull(sb, c.ts());
+    if (c.origin() != null) {
+      JsonText.string(sb.append(",\"origin\":"), c.origin());
+    }
+    if (c.opId() != null) {
+      JsonText.string(sb.append(",\"opId\":"), c.opId());
+    }
+    return sb.append('}').toString();
   }
 
   public static String ack(Ack a) {
@@ -169,25 +185,22 @@ public final class Codec {
 
   /**
    * The ack as JSON text, the same as {@link #ackNode} written (with {@code "type":"ack"} last
-   * when {@code withType}). An ack without a record, the common case, is written field by field
-   * without building a tree: acks are encoded once or twice for every write.
+   * when {@code withType}), written without building a tree: acks are encoded once or twice for
+   * every write.
    */
   public static String ackJson(Ack a, boolean withType) {
+    StringBuilder sb = new StringBuilder(a.record() == null ? 160 : 320).append("{\"opId\":");
+    JsonText.stringOrNull(sb, a.opId()).append(",\"collection\":");
+    JsonText.stringOrNull(sb, a.collection()).append(",\"id\":");
+    JsonText.stringOrNull(sb, a.id()).append(",\"status\":\"").append(a.status().wire())
+        .append("\",\"version\":").append(a.version()).append(",\"seq\":").append(a.seq());
     if (a.record() != null) {
-      ObjectNode o = ackNode(a);
-      return Json.write(withType ? o.put("type", "ack") : o);
+      JsonText.value(sb.append(",\"record\":"), recordNode(a.record()));
     }
-    return Json.writeFields(g -> {
-      g.writeStringField("opId", a.opId());
-      g.writeStringField("collection", a.collection());
-      g.writeStringField("id", a.id());
-      g.writeStringField("status", a.status().wire());
-      g.writeNumberField("version", a.version());
-      g.writeNumberField("seq", a.seq());
-      if (withType) {
-        g.writeStringField("type", "ack");
-      }
-    });
+    if (withType) {
+      sb.append(",\"type\":\"ack\"");
+    }
+    return sb.append('}').toString();
   }
 
   public static String error(ErrorInfo e) {

@@ -1,15 +1,18 @@
 package io.livesync.protocol;
 
-import java.util.regex.Pattern;
-
 /**
  * Hybrid logical clock timestamps (PROTOCOL.md 1.2): {@code MMMMMMMMMMMMM-CCCC-NODE}. Plain string
  * comparison orders them as HLCs. Instances are thread-safe.
  */
 public final class Hlc {
-  private static final Pattern FORMAT =
-      Pattern.compile("^[0-9]{13}-[0-9a-f]{4}-[A-Za-z0-9_-]{1,64}$");
-  private static final Pattern NODE = Pattern.compile("^[A-Za-z0-9_-]{1,64}$");
+  /*
+   * The format, as regular expressions (the documentation; the checks below are hand-written
+   * because every write's ts is checked, and NameMatcherTest keeps them equal):
+   *   timestamp  ^[0-9]{13}-[0-9a-f]{4}-[A-Za-z0-9_-]{1,64}$
+   *   node id    ^[A-Za-z0-9_-]{1,64}$
+   */
+  private static final int NODE_START = 19;
+  private static final int MAX_NODE = 64;
   private static final int MAX_COUNTER = 0xffff;
 
   private final String node;
@@ -22,7 +25,7 @@ public final class Hlc {
   }
 
   public Hlc(String node, java.util.function.LongSupplier wallClock) {
-    if (node == null || !NODE.matcher(node).matches()) {
+    if (node == null || !isNode(node, 0)) {
       throw SyncException.badRequest(
           "HLC node id '" + node + "' is not allowed; use 1-64 of letters, digits, _ -");
     }
@@ -85,7 +88,37 @@ public final class Hlc {
   }
 
   public static boolean isValid(String ts) {
-    return ts != null && FORMAT.matcher(ts).matches();
+    if (ts == null || ts.length() <= NODE_START || ts.charAt(13) != '-' || ts.charAt(18) != '-') {
+      return false;
+    }
+    for (int i = 0; i < 13; i++) {
+      char c = ts.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    for (int i = 14; i < 18; i++) {
+      char c = ts.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
+      }
+    }
+    return isNode(ts, NODE_START);
+  }
+
+  /** True when {@code s} from {@code start} on is 1 to 64 of letters, digits, _ -. */
+  private static boolean isNode(String s, int start) {
+    int n = s.length() - start;
+    if (n < 1 || n > MAX_NODE) {
+      return false;
+    }
+    for (int i = start; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(Validation.isAlnum(c) || c == '_' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public static long millisOf(String ts) {
@@ -98,7 +131,7 @@ public final class Hlc {
 
   /** The node id of a timestamp, or null when ts is null or malformed. */
   public static String nodeOf(String ts) {
-    return isValid(ts) ? ts.substring(19) : null;
+    return isValid(ts) ? ts.substring(NODE_START) : null;
   }
 
   /** Compares two timestamps; null sorts first. */

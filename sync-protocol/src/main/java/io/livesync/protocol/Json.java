@@ -1,8 +1,6 @@
 package io.livesync.protocol;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,10 +8,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 
 /** The shared JSON mapper and helpers. */
@@ -58,84 +52,29 @@ public final class Json {
     return (ObjectNode) node;
   }
 
+  /** The text {@link #MAPPER} writes for {@code node}, byte for byte (see {@link JsonText}). */
   public static String write(JsonNode node) {
-    try {
-      return MAPPER.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new SyncException(ErrorCode.INTERNAL, "cannot serialize JSON", e);
-    }
+    StringBuilder sb = new StringBuilder(128);
+    JsonText.value(sb, node);
+    return sb.toString();
   }
 
-  /** Writes the fields of one flat object. */
-  @FunctionalInterface
-  public interface FieldWriter {
-    void write(JsonGenerator g) throws IOException;
+  /** The size in bytes of {@link #write}'s text in UTF-8, without encoding it. */
+  public static int utf8Size(JsonNode node) {
+    StringBuilder sb = new StringBuilder(128);
+    JsonText.value(sb, node);
+    return JsonText.utf8Length(sb);
   }
 
   /**
-   * One JSON object written straight to a generator: what {@link #write} of the same fields in
-   * the same order gives, without building a tree and a serializer provider first.
+   * Serializes with object keys sorted at every level, so equal documents give equal text (the
+   * fingerprint of every write). Each name and scalar is written as {@link #write} writes it, so
+   * stored fingerprints keep matching.
    */
-  public static String writeFields(FieldWriter fields) {
-    SegmentedStringWriter sw = new SegmentedStringWriter(MAPPER.getFactory()._getBufferRecycler());
-    try {
-      try (JsonGenerator g = MAPPER.getFactory().createGenerator(sw)) {
-        g.writeStartObject();
-        fields.write(g);
-        g.writeEndObject();
-      }
-      return sw.getAndClear();
-    } catch (IOException e) {
-      throw new SyncException(ErrorCode.INTERNAL, "cannot serialize JSON", e);
-    }
-  }
-
-  /** Serializes with object keys sorted at every level, so equal documents give equal text. */
   public static String canonical(JsonNode node) {
-    SegmentedStringWriter sw = new SegmentedStringWriter(MAPPER.getFactory()._getBufferRecycler());
-    try {
-      try (JsonGenerator g = MAPPER.getFactory().createGenerator(sw)) {
-        writeCanonical(node, g);
-      }
-      return sw.getAndClear();
-    } catch (IOException e) {
-      throw new SyncException(ErrorCode.INTERNAL, "cannot serialize JSON", e);
-    }
-  }
-
-  /**
-   * One generator for the whole document (fingerprints of every write go through here); the
-   * text is what {@link #write} gives for each name and scalar, so stored fingerprints keep
-   * matching.
-   */
-  private static void writeCanonical(JsonNode node, JsonGenerator g) throws IOException {
-    if (node.isObject()) {
-      List<String> names = new ArrayList<>(node.size());
-      node.fieldNames().forEachRemaining(names::add);
-      Collections.sort(names);
-      g.writeStartObject();
-      for (String name : names) {
-        g.writeFieldName(name);
-        writeCanonical(node.get(name), g);
-      }
-      g.writeEndObject();
-    } else if (node.isArray()) {
-      g.writeStartArray();
-      for (JsonNode element : node) {
-        writeCanonical(element, g);
-      }
-      g.writeEndArray();
-    } else if (node.isTextual()) {
-      g.writeString(node.textValue());
-    } else if (node.isBoolean()) {
-      g.writeBoolean(node.booleanValue());
-    } else if (node.isNull()) {
-      g.writeNull();
-    } else if (node.isInt() || node.isLong()) {
-      g.writeNumber(node.longValue());
-    } else {
-      g.writeRawValue(write(node)); // other numbers: exactly as the mapper writes them
-    }
+    StringBuilder sb = new StringBuilder(128);
+    JsonText.canonical(sb, node);
+    return sb.toString();
   }
 
   /** Converts a JSON object to plain Java maps, lists and scalars. */

@@ -2,21 +2,23 @@ package io.livesync.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
-import java.util.regex.Pattern;
 
 /** The protocol's naming rules and limits, with messages that say how to fix the input. */
 public final class Validation {
-  private static final Pattern COLLECTION = Pattern.compile("^[A-Za-z0-9_.:-]{1,128}$");
-  private static final Pattern ID = Pattern.compile("^[A-Za-z0-9_.:@-]{1,128}$");
-  private static final Pattern OP_ID = Pattern.compile("^[A-Za-z0-9_.:@-]{1,128}$");
+  /*
+   * The names' languages, as regular expressions (the documentation; the checks below are
+   * hand-written because they run for every write, and NameMatcherTest keeps them equal):
+   *   collection  ^[A-Za-z0-9_.:-]{1,128}$
+   *   id, opId    ^[A-Za-z0-9_.:@-]{1,128}$
+   */
+  private static final int MAX_NAME = 128;
 
   private Validation() {
   }
 
   public static String collection(String name) {
-    if (name == null || !COLLECTION.matcher(name).matches()) {
+    if (name == null || !isName(name, false)) {
       throw SyncException.badRequest("collection name " + shown(name)
           + " is not allowed; use 1-128 of letters, digits, _ . : -");
     }
@@ -24,7 +26,7 @@ public final class Validation {
   }
 
   public static String id(String id) {
-    if (id == null || !ID.matcher(id).matches()) {
+    if (id == null || !isName(id, true)) {
       throw SyncException.badRequest("record id " + shown(id)
           + " is not allowed; use 1-128 of letters, digits, _ . : @ -");
     }
@@ -32,7 +34,7 @@ public final class Validation {
   }
 
   public static String opId(String opId) {
-    if (opId == null || !OP_ID.matcher(opId).matches()) {
+    if (opId == null || !isName(opId, true)) {
       throw SyncException.badRequest("opId " + shown(opId)
           + " is not allowed; use a UUID (1-128 of letters, digits, _ . : @ -)");
     }
@@ -57,7 +59,7 @@ public final class Validation {
       throw SyncException.tooLarge(
           "data is nested deeper than " + limits.maxDepth() + " levels");
     }
-    int size = Json.write(data).getBytes(StandardCharsets.UTF_8).length;
+    int size = Json.utf8Size(data);
     if (size > limits.maxDataBytes()) {
       throw SyncException.tooLarge("data is " + size + " bytes serialized; the limit is "
           + limits.maxDataBytes());
@@ -100,6 +102,29 @@ public final class Validation {
     if (w.baseVersion() != null && w.baseVersion() < 0) {
       throw SyncException.badRequest("baseVersion must be an integer >= 0");
     }
+  }
+
+  /**
+   * True when {@code s} is 1 to 128 of letters (ASCII), digits, {@code _ . : -}, and {@code @}
+   * when {@code at} is set.
+   */
+  static boolean isName(String s, boolean at) {
+    int n = s.length();
+    if (n == 0 || n > MAX_NAME) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (!(isAlnum(c) || c == '_' || c == '.' || c == ':' || c == '-' || (at && c == '@'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** ASCII letter or digit. */
+  static boolean isAlnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
 
   /** Depth of a JSON value, stopping early once past {@code limit}. */

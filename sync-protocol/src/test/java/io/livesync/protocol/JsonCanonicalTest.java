@@ -94,7 +94,7 @@ class JsonCanonicalTest {
         if (i > 0) {
           sb.append(',');
         }
-        sb.append(Json.write(F.textNode(names.get(i)))).append(':');
+        sb.append(mapper(F.textNode(names.get(i)))).append(':');
         appendReference(node.get(names.get(i)), sb);
       }
       sb.append('}');
@@ -111,7 +111,15 @@ class JsonCanonicalTest {
       }
       sb.append(']');
     } else {
-      sb.append(Json.write(node));
+      sb.append(mapper(node));
+    }
+  }
+
+  private static String mapper(JsonNode node) {
+    try {
+      return Json.MAPPER.writeValueAsString(node);
+    } catch (Exception e) {
+      throw new AssertionError(e);
     }
   }
 }

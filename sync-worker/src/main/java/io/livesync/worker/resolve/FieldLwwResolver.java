@@ -1,6 +1,7 @@
 package io.livesync.worker.resolve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.core.spi.StoredRecord;
 import io.livesync.protocol.Hlc;
@@ -63,13 +64,14 @@ public final class FieldLwwResolver implements ConflictResolver {
 
   @Override
   public Resolution resolve(StoredRecord current, Write write) {
-    FieldLwwState state = FieldLwwState.of(current);
     String ts = write.ts();
+    Stamp clear = write.op() == Op.UPDATE ? null
+        : write.op() == Op.DELETE ? Stamp.tombstone(ts) : Stamp.absent(ts);
+    FieldLwwState state = FieldLwwState.of(current, clear);
     boolean changed = false;
     boolean complete = true;
 
-    if (write.op() != Op.UPDATE) {
-      Stamp clear = write.op() == Op.DELETE ? Stamp.tombstone(ts) : Stamp.absent(ts);
+    if (clear != null) {
       changed |= state.mergeClear(clear);
       complete &= clear.sameAs(state.clear());
     }
@@ -77,7 +79,7 @@ public final class FieldLwwResolver implements ConflictResolver {
       Iterator<Map.Entry<String, JsonNode>> it = write.data().fields();
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> e = it.next();
-        boolean removal = e.getValue() == null || e.getValue().isNull();
+        boolean removal = e.getValue() == null || e.getValue() instanceof NullNode;
         if (removal && write.op() == Op.INSERT) {
           continue; // already covered by the insert's clear
         }
@@ -108,7 +110,7 @@ public final class FieldLwwResolver implements ConflictResolver {
   private static int nonNullFields(ObjectNode data) {
     int n = 0;
     for (JsonNode v : data) {
-      if (!v.isNull()) {
+      if (!(v instanceof NullNode)) {
         n++;
       }
     }

@@ -74,6 +74,33 @@ class FieldLwwPropertyTest {
     }
   }
 
+  /**
+   * The shortcut of FieldLwwState.of(current, clear) (registers not read when the incoming
+   * clear is after everything in the record) gives the state the full read gives, after the
+   * clear is merged; writes reach it with distinct and with tied timestamps.
+   */
+  @Property(tries = 1000)
+  void readingPastAnIncomingClearGivesTheFullState(@ForAll("distinctTs") List<Write> distinct,
+      @ForAll("tiedTs") List<Write> tied) {
+    for (List<Write> writes : List.of(distinct, tied)) {
+      StoredRecord current = null;
+      for (Write w : writes) {
+        if (w.op() != Op.UPDATE) {
+          Stamp clear = w.op() == Op.DELETE ? Stamp.tombstone(w.ts()) : Stamp.absent(w.ts());
+          FieldLwwState full = FieldLwwState.of(current);
+          FieldLwwState shortcut = FieldLwwState.of(current, clear);
+          assertThat(shortcut.mergeClear(clear)).isEqualTo(full.mergeClear(clear));
+          assertThat(Json.write(shortcut.meta())).as("%s on %s", w, current)
+              .isEqualTo(Json.write(full.meta()));
+          assertThat(shortcut.data()).isEqualTo(full.data());
+          assertThat(shortcut.deleted()).isEqualTo(full.deleted());
+          assertThat(shortcut.clear()).isEqualTo(full.clear());
+        }
+        current = Fixtures.apply(fieldLww, current, w);
+      }
+    }
+  }
+
   private void assertSameInEveryOrder(List<Write> writes, long seed, String reference) {
     Random random = new Random(seed);
     for (int i = 0; i < SHUFFLES; i++) {
