@@ -157,7 +157,8 @@ public final class SyncServer {
     }
     var s = c.server();
     return new SyncConfig(new io.livesync.core.config.ServerConfig(s.bind(), free, s.role(),
-        s.gatewayInstances(), s.drainTimeoutMillis(), s.nodeId(), s.demo()), c.store(),
+        s.gatewayInstances(), s.drainTimeoutMillis(), s.nodeId(), s.demo(), s.nativeTransport()),
+        c.store(),
         c.websocket(), c.worker(), c.limits(), c.auth());
   }
 
@@ -212,7 +213,7 @@ public final class SyncServer {
       return;
     }
     System.out.print(ConfigLoader.describe(config));
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = NetworkTransport.newVertx(config.server());
     SyncServer server;
     try {
       server = start(vertx, config).await();

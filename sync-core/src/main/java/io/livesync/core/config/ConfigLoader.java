@@ -34,6 +34,7 @@ public final class ConfigLoader {
     m.put("SYNC_DRAIN_TIMEOUT_MS", "server.drainTimeoutMillis");
     m.put("SYNC_NODE_ID", "server.nodeId");
     m.put("SYNC_DEMO", "server.demo");
+    m.put("SYNC_NATIVE_TRANSPORT", "server.nativeTransport");
     m.put("SYNC_DATA_DIR", "store.dataDir");
     m.put("SYNC_SQLITE_SYNCHRONOUS", "store.sqliteSynchronous");
     m.put("SYNC_REDIS_URL", "store.redisUrl");
@@ -99,7 +100,8 @@ public final class ConfigLoader {
         s.intRange("gatewayInstances", cores, 1, 256),
         s.longMin("drainTimeoutMillis", 20_000, 0),
         s.text("nodeId", "server"),
-        s.bool("demo", false));
+        s.bool("demo", false),
+        s.bool("nativeTransport", true));
 
     s = new Section(root, "store");
     String sync = s.text("sqliteSynchronous", "FULL").toUpperCase(Locale.ROOT);
@@ -196,6 +198,7 @@ public final class ConfigLoader {
     line(sb, "server.drainTimeoutMillis", c.server().drainTimeoutMillis());
     line(sb, "server.nodeId", c.server().nodeId());
     line(sb, "server.demo", c.server().demo());
+    line(sb, "server.nativeTransport", c.server().nativeTransport());
     line(sb, "store.mode", c.store().clustered() ? "redis" : "sqlite");
     line(sb, "store.dataDir", c.store().dataDir());
     line(sb, "store.sqliteSynchronous", c.store().sqliteSynchronous());

@@ -11,7 +11,9 @@ package io.livesync.core.config;
  * @param nodeId the server's HLC node id, stamped on writes that come without ts (default
  *     {@code server})
  * @param demo serve the demo page at {@code /} (default false; env {@code SYNC_DEMO})
+ * @param nativeTransport use Netty's native epoll transport when this platform has it, else NIO
+ *     (default true; env {@code SYNC_NATIVE_TRANSPORT}); false always uses NIO
  */
 public record ServerConfig(String bind, int port, Role role, int gatewayInstances,
-    long drainTimeoutMillis, String nodeId, boolean demo) {
+    long drainTimeoutMillis, String nodeId, boolean demo, boolean nativeTransport) {
 }

@@ -35,6 +35,7 @@ class ConfigLoaderTest {
     assertThat(c.server().port()).isEqualTo(8080);
     assertThat(c.server().role()).isEqualTo(Role.ALL);
     assertThat(c.server().demo()).isFalse();
+    assertThat(c.server().nativeTransport()).isTrue();
     assertThat(c.store().dataDir()).isEqualTo("./data");
     assertThat(c.store().sqliteSynchronous()).isEqualTo("FULL");
     assertThat(c.store().clustered()).isFalse();
@@ -137,6 +138,7 @@ class ConfigLoaderTest {
     assertRefused(Map.of("SYNC_ROLE", "gateway"), "server.role", "SYNC_REDIS_URL");
     assertRefused(Map.of("SYNC_GATEWAY_INSTANCES", "0"), "server.gatewayInstances");
     assertRefused(Map.of("SYNC_DEMO", "maybe"), "server.demo");
+    assertRefused(Map.of("SYNC_NATIVE_TRANSPORT", "epoll"), "server.nativeTransport");
     assertRefused(Map.of("SYNC_SQLITE_SYNCHRONOUS", "fast"), "store.sqliteSynchronous");
     assertRefused(Map.of("SYNC_PING_INTERVAL_MS", "5"), "websocket.pingIntervalMillis");
     assertRefused(Map.of("SYNC_DRAIN_TIMEOUT_MS", "-5"), "server.drainTimeoutMillis");
@@ -206,6 +208,7 @@ class ConfigLoaderTest {
     m.put("SYNC_DRAIN_TIMEOUT_MS", "1234");
     m.put("SYNC_NODE_ID", "node-7");
     m.put("SYNC_DEMO", "true");
+    m.put("SYNC_NATIVE_TRANSPORT", "false");
     m.put("SYNC_DATA_DIR", "/tmp/livesync-data");
     m.put("SYNC_SQLITE_SYNCHRONOUS", "NORMAL");
     m.put("SYNC_REDIS_URL", "redis://127.0.0.1:6390");

@@ -56,6 +56,13 @@ public final class Connection implements PingWheel.Member {
    * to keep the order). Null when nothing is pending.
    */
   private ByteBuf pending;
+  /**
+   * The turn's only frame so far when it is a reference to a change's shared direct copy
+   * ({@link OutboundFrame#sharedDirect}): a change that goes out alone is written by reference,
+   * not copied into a buffer of its own. A second frame in the turn copies it into {@link
+   * #pending}. Never set together with {@code pending}.
+   */
+  private ByteBuf alone;
   /** The size of the last turn's buffer: the next one starts there, so it rarely grows. */
   private int pendingHint = INITIAL_PENDING_BYTES;
   private final Context context;
@@ -305,13 +312,16 @@ public final class Connection implements PingWheel.Member {
 
   /**
    * Frames up to this size (header included) are copied into the connection's buffer of the
-   * turn; larger ones are written by reference. One copy of ~100 bytes costs less than the
-   * reference counting and the outbound-buffer entry of a write of its own.
+   * turn, except the turn's first frame while it is alone and has a shared direct copy (a live
+   * change), which is written by reference unless a second frame follows; larger ones are
+   * always written by reference. One copy of ~100 bytes costs less than the reference counting
+   * and the outbound-buffer entry of a write of its own, but when the turn has only that frame
+   * the socket needs one write anyway, and a reference saves allocating a buffer and the copy.
    */
   static final int COALESCE_MAX_BYTES = 8192;
 
-  /** True when a frame is copied into a socket's buffer of the turn, not written by reference. */
-  static boolean coalesces(OutboundFrame frame) {
+  /** True when a frame may be copied into a socket's buffer of the turn. */
+  private static boolean coalesces(OutboundFrame frame) {
     return frame.wireLength() <= COALESCE_MAX_BYTES;
   }
 
@@ -331,10 +341,23 @@ public final class Connection implements PingWheel.Member {
     gw.backlog(size);
     int max = gw.limits().maxFrameBytes();
     if (size <= max && rawFrames && coalesces(frame)) {
-      if (pending == null) {
-        pending = channel.alloc().directBuffer(Math.max(pendingHint, frame.wireLength()));
+      if (pending == null && alone == null) {
+        alone = frame.sharedDirect();
+        if (alone == null) {
+          pending = channel.alloc().directBuffer(Math.max(pendingHint, frame.wireLength()));
+          frame.writeTo(pending);
+        }
+      } else {
+        if (pending == null) {
+          // a second frame in this turn: both go into one buffer
+          pending = channel.alloc().directBuffer(
+              Math.max(pendingHint, alone.readableBytes() + frame.wireLength()));
+          pending.writeBytes(alone);
+          alone.release();
+          alone = null;
+        }
+        frame.writeTo(pending);
       }
-      frame.writeTo(pending);
     } else {
       writePending();
       if (size <= max && rawFrames) {
@@ -376,7 +399,10 @@ public final class Connection implements PingWheel.Member {
       pending = null;
       pendingHint = Math.max(INITIAL_PENDING_BYTES,
           Math.min(MAX_PENDING_HINT, buf.readableBytes()));
+      return buf;
     }
+    buf = alone;
+    alone = null;
     return buf;
   }
 
@@ -513,9 +539,9 @@ public final class Connection implements PingWheel.Member {
       return;
     }
     closed = true;
-    if (pending != null) {
-      pending.release();
-      pending = null;
+    ByteBuf unsent = takePending();
+    if (unsent != null) {
+      unsent.release();
     }
     connectionsGauge.decrementAndGet();
     gw.connections().remove(this);

@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
  * WebSocket frame around it. Server frames are not masked, so the frame bytes are the same for
  * every socket: a live change is encoded once per collection and nothing is re-encoded per
  * socket. A small frame is copied into each socket's buffer of the event-loop turn ({@link
- * #writeTo}); a large one is written as a view of the same bytes ({@link #frame}). The bytes
+ * #writeTo}); a large one, or a live change that is its socket's only frame of the turn, is
+ * written as a view of the same bytes ({@link #frame}, {@link #sharedDirect}). The bytes
  * live on the heap and are never released explicitly (the views ignore release), so a frame may
  * be shared and kept freely.
  */
@@ -70,6 +71,14 @@ final class OutboundFrame {
    */
   ByteBuf frame() {
     return direct != null ? direct.retainedDuplicate() : wire.duplicate();
+  }
+
+  /**
+   * A reference to the direct copy while {@link #shareDirect} is in effect (release it, or
+   * write it, which releases it), else null.
+   */
+  ByteBuf sharedDirect() {
+    return direct != null ? direct.retainedDuplicate() : null;
   }
 
   /**

@@ -2,6 +2,7 @@ package io.livesync.server.testing;
 
 import io.livesync.core.config.ConfigLoader;
 import io.livesync.core.config.SyncConfig;
+import io.livesync.server.NetworkTransport;
 import io.livesync.server.SyncServer;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -49,7 +50,7 @@ public final class TestServer implements AutoCloseable {
       Files.writeString(configFile, configJson);
     }
     SyncConfig config = ConfigLoader.load(configFile, all);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = NetworkTransport.newVertx(config.server());
     try {
       SyncServer server = SyncServer.start(vertx, config)
           .await(30, TimeUnit.SECONDS);
