@@ -57,14 +57,19 @@ public final class RedisStore implements Store {
   static final RedisScript LIST = RedisScript.load("list");
   static final RedisScript PURGE_TOMBSTONES = RedisScript.load("purge_tombstones");
   static final RedisScript PURGE_OPS = RedisScript.load("purge_ops");
-  static final List<RedisScript> SCRIPTS =
-      List.of(COMMIT, PRIORS, COLLECTION, CHANGES, LIST, PURGE_TOMBSTONES, PURGE_OPS);
+  static final RedisScript PURGE_OP_KEYS = RedisScript.load("purge_op_keys");
+  static final RedisScript OP = RedisScript.load("op");
+  static final List<RedisScript> SCRIPTS = List.of(COMMIT, PRIORS, COLLECTION, CHANGES, LIST,
+      PURGE_TOMBSTONES, PURGE_OPS, PURGE_OP_KEYS, OP);
 
   /** How long one Redis command may take before the store reports {@code unavailable}. */
   public static final long REQUEST_TIMEOUT_MILLIS = 5_000;
   /** Most writes one {@code priors.lua} or {@code commit.lua} call carries. */
   static final int CHUNK = 128;
   private static final int PURGE_BATCH = 500;
+  /** SCAN's COUNT hint when purgeOps looks for outcome keys. */
+  private static final int SCAN_COUNT = 1000;
+  private static final int SCAN_MAX_ROUNDS = 1_000_000;
   private static final int PURGE_MAX_ROUNDS = 10_000;
 
   private final RedisLink link;
@@ -121,10 +126,8 @@ public final class RedisStore implements Store {
   }
 
   private Future<OpRecord> opIn(String collection, String opId) {
-    return link.send(Request.cmd(Command.HMGET).arg(RedisKeys.op(collection, opId))
-        .arg("f").arg("a").arg("c").arg("s")).map(r -> r.get(0) == null ? null
-            : RedisCodec.op(opId, r.get(0).toString(), r.get(1).toString(), str(r.get(2), "0"),
-                str(r.get(3), "")));
+    return link.eval(OP, List.of(RedisKeys.op(collection, opId)), List.of())
+        .map(r -> RedisCodec.op(opId, r, 0));
   }
 
   /**
@@ -156,7 +159,7 @@ public final class RedisStore implements Store {
         reads.add(link.eval(PRIORS, keys, List.of()).onSuccess(r -> {
           for (int k = 0; k < chunk.size(); k++) {
             read[chunk.get(k)] = r;
-            offset[chunk.get(k)] = 6 * k;
+            offset[chunk.get(k)] = 7 * k;
           }
         }));
       }
@@ -172,9 +175,7 @@ public final class RedisStore implements Store {
           if (owner == null) {
             priors.add(Future.succeededFuture(new Prior(record, null)));
           } else if (owner.toString().equals(w.collection())) {
-            OpRecord op = r.get(o + 2) == null ? null : RedisCodec.op(w.opId(),
-                r.get(o + 2).toString(), r.get(o + 3).toString(), str(r.get(o + 4), "0"),
-                str(r.get(o + 5), ""));
+            OpRecord op = RedisCodec.op(w.opId(), r, o + 2);
             priors.add(Future.succeededFuture(new Prior(record, op)));
           } else {
             priors.add(opIn(owner.toString(), w.opId()).map(op -> new Prior(record, op)));
@@ -317,20 +318,69 @@ public final class RedisStore implements Store {
     });
   }
 
+  /**
+   * Outcomes are one string key each ({@code commit.lua}) with a TTL, found here by one SCAN of
+   * the keyspace (the purge runs rarely; the TTL forgets them anyway). Outcomes an earlier
+   * version stored as hashes are indexed in the collection's {@code ops} zset and purged
+   * through it, until it is empty.
+   */
   @Override
   public Future<Long> purgeOps(long olderThanMillis) {
     return inFlight.track(() -> {
-      return forEachCollection(c -> purgeRounds(PURGE_OPS, List.of(RedisKeys.ops(c)),
+      Future<Long> legacy = forEachCollection(c -> purgeRounds(PURGE_OPS,
+          List.of(RedisKeys.ops(c)),
           List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
               RedisKeys.opPrefix(c)),
           r -> {
             for (int i = 1; i < r.size(); i++) {
               // an expired claim is harmless; this keeps findOp from naming a purged outcome
-              link.send(Request.cmd(Command.DEL).arg(RedisKeys.opRef(r.get(i).toString())));
+              dropOpRef(r.get(i).toString());
             }
             return num(r.get(0));
           }, r -> r.size() - 1L, 0, 0));
+      return legacy.compose(n -> scanOps("0", olderThanMillis, n, 0));
     });
+  }
+
+  /** One SCAN step over the outcome keys, then the next from its cursor until it is back at 0. */
+  private Future<Long> scanOps(String cursor, long olderThanMillis, long total, int round) {
+    return link.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(RedisKeys.OP_PATTERN)
+        .arg("COUNT").arg(SCAN_COUNT).arg("TYPE").arg("string")).compose(r -> {
+          String next = r.get(0).toString();
+          Map<String, List<String>> byCollection = new HashMap<>();
+          Map<String, List<String>> opIds = new HashMap<>();
+          for (Response key : r.get(1)) {
+            String k = key.toString();
+            String c = RedisKeys.collectionOfOp(k);
+            if (c != null) {
+              byCollection.computeIfAbsent(c, x -> new ArrayList<>()).add(k);
+              opIds.computeIfAbsent(c, x -> new ArrayList<>())
+                  .add(k.substring(RedisKeys.opPrefix(c).length()));
+            }
+          }
+          List<Future<Integer>> deleted = new ArrayList<>();
+          byCollection.forEach((c, keys) -> deleted.add(link.eval(PURGE_OP_KEYS, keys,
+              List.of(Long.toString(olderThanMillis))).map(d -> {
+                for (Response i : d) {
+                  dropOpRef(opIds.get(c).get(Integer.parseInt(i.toString()) - 1));
+                }
+                return d.size();
+              })));
+          return Future.all(deleted).compose(v -> {
+            long sum = total;
+            for (Future<Integer> f : deleted) {
+              sum += f.result();
+            }
+            if (next.equals("0") || round >= SCAN_MAX_ROUNDS) {
+              return Future.succeededFuture(sum);
+            }
+            return scanOps(next, olderThanMillis, sum, round + 1);
+          });
+        });
+  }
+
+  private void dropOpRef(String opId) {
+    link.send(Request.cmd(Command.DEL).arg(RedisKeys.opRef(opId)));
   }
 
   /** Runs a purge script on one collection until a round examines less than a full batch. */
