@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
 
 /**
  * The cluster store: records, histories and opId outcomes in Redis ({@link RedisKeys} has the
@@ -55,29 +54,23 @@ public final class RedisStore implements Store {
   static final RedisScript COLLECTION = RedisScript.load("collection");
   static final RedisScript CHANGES = RedisScript.load("changes");
   static final RedisScript LIST = RedisScript.load("list");
-  static final RedisScript PURGE_TOMBSTONES = RedisScript.load("purge_tombstones");
-  static final RedisScript PURGE_OPS = RedisScript.load("purge_ops");
-  static final RedisScript PURGE_OP_KEYS = RedisScript.load("purge_op_keys");
   static final RedisScript OP = RedisScript.load("op");
-  static final List<RedisScript> SCRIPTS = List.of(COMMIT, PRIORS, COLLECTION, CHANGES, LIST,
-      PURGE_TOMBSTONES, PURGE_OPS, PURGE_OP_KEYS, OP);
+  static final List<RedisScript> SCRIPTS = List.of(COMMIT, PRIORS, COLLECTION, CHANGES, LIST, OP,
+      RedisPurge.PURGE_TOMBSTONES, RedisPurge.PURGE_OPS, RedisPurge.PURGE_OP_KEYS);
 
   /** How long one Redis command may take before the store reports {@code unavailable}. */
   public static final long REQUEST_TIMEOUT_MILLIS = 5_000;
   /** Most writes one {@code priors.lua} or {@code commit.lua} call carries. */
   static final int CHUNK = 128;
-  private static final int PURGE_BATCH = 500;
-  /** SCAN's COUNT hint when purgeOps looks for outcome keys. */
-  private static final int SCAN_COUNT = 1000;
-  private static final int SCAN_MAX_ROUNDS = 1_000_000;
-  private static final int PURGE_MAX_ROUNDS = 10_000;
 
   private final RedisLink link;
   private final long opRetentionMillis;
   private final RedisInFlight inFlight = new RedisInFlight();
+  private final RedisPurge purge;
 
   RedisStore(RedisLink link, long opRetentionMillis) {
     this.link = link;
+    this.purge = new RedisPurge(link);
     this.opRetentionMillis = opRetentionMillis;
   }
 
@@ -310,103 +303,12 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Long> purgeTombstones(long olderThanMillis) {
-    return inFlight.track(() -> {
-      return forEachCollection(c -> purgeRounds(PURGE_TOMBSTONES,
-          List.of(RedisKeys.tombstones(c), RedisKeys.index(c), RedisKeys.meta(c)),
-          List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
-              RedisKeys.recordPrefix(c)), r -> num(r.get(0)), r -> num(r.get(1)), 0, 0));
-    });
+    return inFlight.track(() -> purge.tombstones(olderThanMillis));
   }
 
-  /**
-   * Outcomes are one string key each ({@code commit.lua}) with a TTL, found here by one SCAN of
-   * the keyspace (the purge runs rarely; the TTL forgets them anyway). Outcomes an earlier
-   * version stored as hashes are indexed in the collection's {@code ops} zset and purged
-   * through it, until it is empty.
-   */
   @Override
   public Future<Long> purgeOps(long olderThanMillis) {
-    return inFlight.track(() -> {
-      Future<Long> legacy = forEachCollection(c -> purgeRounds(PURGE_OPS,
-          List.of(RedisKeys.ops(c)),
-          List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
-              RedisKeys.opPrefix(c)),
-          r -> {
-            for (int i = 1; i < r.size(); i++) {
-              // an expired claim is harmless; this keeps findOp from naming a purged outcome
-              dropOpRef(r.get(i).toString());
-            }
-            return num(r.get(0));
-          }, r -> r.size() - 1L, 0, 0));
-      return legacy.compose(n -> scanOps("0", olderThanMillis, n, 0));
-    });
-  }
-
-  /** One SCAN step over the outcome keys, then the next from its cursor until it is back at 0. */
-  private Future<Long> scanOps(String cursor, long olderThanMillis, long total, int round) {
-    return link.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(RedisKeys.OP_PATTERN)
-        .arg("COUNT").arg(SCAN_COUNT).arg("TYPE").arg("string")).compose(r -> {
-          String next = r.get(0).toString();
-          Map<String, List<String>> byCollection = new HashMap<>();
-          Map<String, List<String>> opIds = new HashMap<>();
-          for (Response key : r.get(1)) {
-            String k = key.toString();
-            String c = RedisKeys.collectionOfOp(k);
-            if (c != null) {
-              byCollection.computeIfAbsent(c, x -> new ArrayList<>()).add(k);
-              opIds.computeIfAbsent(c, x -> new ArrayList<>())
-                  .add(k.substring(RedisKeys.opPrefix(c).length()));
-            }
-          }
-          List<Future<Integer>> deleted = new ArrayList<>();
-          byCollection.forEach((c, keys) -> deleted.add(link.eval(PURGE_OP_KEYS, keys,
-              List.of(Long.toString(olderThanMillis))).map(d -> {
-                for (Response i : d) {
-                  dropOpRef(opIds.get(c).get(Integer.parseInt(i.toString()) - 1));
-                }
-                return d.size();
-              })));
-          return Future.all(deleted).compose(v -> {
-            long sum = total;
-            for (Future<Integer> f : deleted) {
-              sum += f.result();
-            }
-            if (next.equals("0") || round >= SCAN_MAX_ROUNDS) {
-              return Future.succeededFuture(sum);
-            }
-            return scanOps(next, olderThanMillis, sum, round + 1);
-          });
-        });
-  }
-
-  private void dropOpRef(String opId) {
-    link.send(Request.cmd(Command.DEL).arg(RedisKeys.opRef(opId)));
-  }
-
-  /** Runs a purge script on one collection until a round examines less than a full batch. */
-  private Future<Long> purgeRounds(RedisScript script, List<String> keys, List<String> args,
-      Function<Response, Long> removed,
-      Function<Response, Long> examined, long total, int round) {
-    return link.eval(script, keys, args).compose(r -> {
-      long sum = total + removed.apply(r);
-      if (examined.apply(r) < PURGE_BATCH || round >= PURGE_MAX_ROUNDS) {
-        return Future.succeededFuture(sum);
-      }
-      return purgeRounds(script, keys, args, removed, examined, sum, round + 1);
-    });
-  }
-
-  private Future<Long> forEachCollection(
-      Function<String, Future<Long>> purge) {
-    return link.send(Request.cmd(Command.SMEMBERS).arg(RedisKeys.COLLECTIONS)).compose(names -> {
-      List<Future<Long>> counts = new ArrayList<>();
-      if (names != null) {
-        for (Response name : names) {
-          counts.add(purge.apply(name.toString()));
-        }
-      }
-      return Future.all(counts).map(v -> counts.stream().mapToLong(Future::result).sum());
-    });
+    return inFlight.track(() -> purge.ops(olderThanMillis));
   }
 
   @Override
