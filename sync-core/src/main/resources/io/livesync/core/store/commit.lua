@@ -12,11 +12,14 @@
 -- The outcome is one string 'createdAt:seq:tail' with a TTL (SET PX): one key, no index;
 -- purgeOps finds outcomes by SCAN. Earlier versions stored a hash (f, a, c, s) indexed in the
 -- ops zset; those are still read (a GET on a hash fails, then HMGET) until they expire.
+-- The changes are published after all writes of the call, still inside the script (atomic
+-- with the commit).
 -- Each mutation is checked (opId known? version as expected?) before its writes, as separate
 -- calls would be. Redis refuses a script at its first write when out of memory and lets a script
 -- that has written finish, so an error never leaves half a batch.
 local out = {}
 local epoch = nil
+local published = {}
 local n = (#KEYS - 5) / 2
 for i = 0, n - 1 do
   local rec, op, a = KEYS[6 + 2 * i], KEYS[7 + 2 * i], 5 + 9 * i
@@ -76,7 +79,7 @@ for i = 0, n - 1 do
         end
         local s = string.format('%d', seq)
         redis.call('SET', op, ARGV[1] .. ':' .. s .. ':' .. ARGV[a], 'PX', ARGV[2])
-        redis.call('PUBLISH', ARGV[4], ARGV[a + 7] .. ',"seq":' .. s .. ',"epoch":"' .. epoch .. '"}')
+        published[#published + 1] = ARGV[a + 7] .. ',"seq":' .. s .. ',"epoch":"' .. epoch .. '"}'
       else
         redis.call('SET', op, ARGV[1] .. '::' .. ARGV[a], 'PX', ARGV[2])
       end
@@ -87,5 +90,12 @@ for i = 0, n - 1 do
       out[#out + 1] = ''
     end
   end
+end
+-- the changes of this call go out in one message, in seq order: the change object when there is
+-- one, else a JSON array of them (RedisChangeFeed reads both)
+if #published == 1 then
+  redis.call('PUBLISH', ARGV[4], published[1])
+elseif #published > 1 then
+  redis.call('PUBLISH', ARGV[4], '[' .. table.concat(published, ',') .. ']')
 end
 return out
