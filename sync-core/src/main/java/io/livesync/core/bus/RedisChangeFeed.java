@@ -1,5 +1,6 @@
 package io.livesync.core.bus;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.core.bus.SyncBus.Subscription;
 import io.livesync.core.spi.ChangesPage;
@@ -27,8 +28,11 @@ import org.slf4j.LoggerFactory;
  * what pub/sub loses. Per collection it remembers the last seq delivered (and the epoch):
  *
  * <ul>
- *   <li>a message with the next seq is delivered; an older one is dropped (already delivered);
- *   <li>a message with a later seq (a message was lost), a reconnect of the pub/sub connection,
+ *   <li>a message carries one change, or the changes of one commit script call in seq order
+ *       (a JSON array), each taken in turn as below; the changes delivered together reach each
+ *       handler's context in one task;
+ *   <li>a change with the next seq is delivered; an older one is dropped (already delivered);
+ *   <li>a change with a later seq (a message was lost), a reconnect of the pub/sub connection,
  *       or a poll that sees the collection's seq ahead of the last seq delivered for a whole
  *       interval (the last message was lost) starts a catch-up: the store's changes since the
  *       last seq, delivered as full-state items (op insert/delete; seqs may skip);
@@ -147,11 +151,19 @@ final class RedisChangeFeed {
     if (feed == null) {
       return;
     }
-    ObjectNode node;
-    Change change;
+    // one change object, or an array of the changes one commit script made (in seq order)
+    List<ObjectNode> nodes = new ArrayList<>();
+    List<Change> changes = new ArrayList<>();
     try {
-      node = Json.parseObject(payload);
-      change = Codec.decodeChange(node);
+      JsonNode root = Json.parse(payload);
+      if (root.isArray()) {
+        root.forEach(n -> nodes.add((ObjectNode) n));
+      } else {
+        nodes.add((ObjectNode) root);
+      }
+      for (ObjectNode n : nodes) {
+        changes.add(Codec.decodeChange(n));
+      }
     } catch (RuntimeException e) {
       LOG.warn("undecodable change on {}: {}", channel, e.getClass().getSimpleName());
       feed.dirty = true;
@@ -161,16 +173,25 @@ final class RedisChangeFeed {
       feed.dirty = true;
       return;
     }
-    String epoch = node.path("epoch").asText(null);
-    if (epoch != null && !epoch.equals(feed.epoch)) {
-      newEpoch(feed, epoch);
-      catchUp(feed);
-    } else if (change.seq() == feed.lastSeq + 1) {
-      feed.lastSeq = change.seq();
-      deliver(feed, List.of(change));
-    } else if (change.seq() > feed.lastSeq + 1) {
-      catchUp(feed);
+    List<Change> next = new ArrayList<>(changes.size());
+    for (int i = 0; i < changes.size(); i++) {
+      Change change = changes.get(i);
+      String epoch = nodes.get(i).path("epoch").asText(null);
+      if (epoch != null && !epoch.equals(feed.epoch)) {
+        deliver(feed, next);
+        newEpoch(feed, epoch);
+        catchUp(feed);
+        return;
+      } else if (change.seq() == feed.lastSeq + 1) {
+        feed.lastSeq = change.seq();
+        next.add(change);
+      } else if (change.seq() > feed.lastSeq + 1) {
+        deliver(feed, next);
+        catchUp(feed);
+        return;
+      }
     }
+    deliver(feed, next);
   }
 
   /** The pub/sub connection was lost: anything may have been missed. */

@@ -44,13 +44,12 @@ final class RedisBatches {
   /** The KEYS of one {@code commit.lua} call for the mutations at {@code chunk}. */
   static List<String> commitKeys(List<Mutation> ms, List<Integer> chunk) {
     String c = ms.get(chunk.get(0)).collection();
-    List<String> keys = new ArrayList<>(6 + 2 * chunk.size());
+    List<String> keys = new ArrayList<>(5 + 2 * chunk.size());
     keys.add(RedisKeys.seq(c));
     keys.add(RedisKeys.index(c));
     keys.add(RedisKeys.live(c));
     keys.add(RedisKeys.tombstones(c));
     keys.add(RedisKeys.meta(c));
-    keys.add(RedisKeys.ops(c));
     for (int i : chunk) {
       Mutation m = ms.get(i);
       keys.add(RedisKeys.record(c, m.ack().id()));
@@ -63,7 +62,7 @@ final class RedisBatches {
   static List<String> commitArgs(List<Mutation> ms, List<Integer> chunk, long now,
       long opRetentionMillis, String epochCandidate) {
     String c = ms.get(chunk.get(0)).collection();
-    List<String> args = new ArrayList<>(4 + 11 * chunk.size());
+    List<String> args = new ArrayList<>(4 + 9 * chunk.size());
     args.add(Long.toString(now));
     args.add(Long.toString(opRetentionMillis));
     args.add(epochCandidate);
@@ -72,8 +71,7 @@ final class RedisBatches {
       Mutation m = ms.get(i);
       StoredRecord next = m.next();
       boolean changes = next != null;
-      args.add(m.opId());
-      args.add(m.fingerprint());
+      args.add(RedisCodec.outcomeTail(m.fingerprint(), RedisCodec.ack(m.ack())));
       args.add(Long.toString(m.expectedVersion()));
       args.add(changes ? "1" : "0");
       args.add(changes ? Long.toString(next.version()) : "");
@@ -81,7 +79,6 @@ final class RedisBatches {
       args.add(changes ? Long.toString(next.updatedAt()) : "");
       args.add(changes ? RedisCodec.record(next) : "");
       args.add(changes ? RedisCodec.openChange(m.change()) : "");
-      args.add(RedisCodec.ack(m.ack()));
       args.add(m.ack().id());
     }
     return args;
@@ -91,6 +88,8 @@ final class RedisBatches {
   static CommitResult commitResult(Mutation m, Response r, int at) {
     switch (r.get(at).toString()) {
       case "dup":
+        return CommitResult.duplicate(RedisCodec.op(m.opId(), r.get(at + 1).toString()));
+      case "duph":
         return CommitResult.duplicate(RedisCodec.op(m.opId(), r.get(at + 1).toString(),
             r.get(at + 2).toString(), r.get(at + 3).toString(), str(r.get(at + 4), "")));
       case "conflict":

@@ -8,6 +8,7 @@ import io.livesync.protocol.Ack;
 import io.livesync.protocol.Change;
 import io.livesync.protocol.Codec;
 import io.livesync.protocol.Json;
+import io.vertx.redis.client.Response;
 
 /**
  * The JSON the Redis store keeps. Seqs are assigned inside the commit script, so the stored
@@ -66,6 +67,43 @@ final class RedisCodec {
       ack = ack.withSeq(Long.parseLong(assignedSeq));
     }
     return new OpRecord(opId, fingerprint, ack, Long.parseLong(createdAt));
+  }
+
+  /**
+   * The part of a stored outcome that Java knows before the commit: {@code <length of the
+   * fingerprint>:<fingerprint><ack JSON>}. The commit script stores {@code
+   * <createdAt>:<assigned seq or empty>:} followed by this (see {@link #op(String, String)}).
+   */
+  static String outcomeTail(String fingerprint, String ackJson) {
+    return fingerprint.length() + ":" + fingerprint + ackJson;
+  }
+
+  /** An op outcome stored as one string by the commit script (see {@link #outcomeTail}). */
+  static OpRecord op(String opId, String stored) {
+    int c = stored.indexOf(':');
+    int s = stored.indexOf(':', c + 1);
+    int l = stored.indexOf(':', s + 1);
+    int fpStart = l + 1;
+    int fpEnd = fpStart + Integer.parseInt(stored.substring(s + 1, l));
+    return op(opId, stored.substring(fpStart, fpEnd), stored.substring(fpEnd),
+        stored.substring(0, c), stored.substring(c + 1, s));
+  }
+
+  /**
+   * An outcome as the scripts answer it (priors.lua, op.lua, commit.lua's duplicates): the stored
+   * string at {@code at}, or else the four fields of an outcome an earlier version stored as a
+   * hash (fingerprint, ack JSON, createdAt, assigned seq) after it; null when there is neither.
+   */
+  static OpRecord op(String opId, Response r, int at) {
+    if (r.get(at) != null) {
+      return op(opId, r.get(at).toString());
+    }
+    if (r.get(at + 1) == null) {
+      return null;
+    }
+    return op(opId, r.get(at + 1).toString(), r.get(at + 2).toString(),
+        r.get(at + 3) == null ? "0" : r.get(at + 3).toString(),
+        r.get(at + 4) == null ? "" : r.get(at + 4).toString());
   }
 
 }

@@ -12,8 +12,10 @@ package io.livesync.core.store;
  * ls:{c}:live        zset   member=id score=0 for live records (ZRANGEBYLEX: list in id order)
  * ls:{c}:tomb        zset   member=id score=updatedAt for tombstones (purge by age)
  * ls:{c}:meta        hash   epoch, horizon
- * ls:{c}:op:&lt;opId&gt;  hash   f=fingerprint a=ack JSON c=createdAt s=assigned seq; PEXPIRE
- * ls:{c}:ops         zset   member=opId score=createdAt (purgeOps)
+ * ls:{c}:op:&lt;opId&gt;  string createdAt:assignedSeq:fingerprintLength:fingerprint ackJSON; PX
+ *                    (earlier versions: hash f, a, c, s, indexed in ls:{c}:ops)
+ * ls:{c}:ops         zset   member=opId score=createdAt of the hash outcomes of earlier versions
+ *                    (purgeOps drains it; no longer written)
  * ls:{c}:changes     pub/sub channel of the collection's changes
  * ls:opref:&lt;opId&gt;    string the collection that owns the opId (findOp, re-use across
  *                    collections); PEXPIRE
@@ -64,6 +66,18 @@ public final class RedisKeys {
 
   static String opPrefix(String collection) {
     return tag(collection) + "op:";
+  }
+
+  /** SCAN pattern of every collection's outcome keys (filter with {@link #collectionOfOp}). */
+  static final String OP_PATTERN = "ls:{*}:op:*";
+
+  /** The collection of an outcome key made by {@link #op}, or null for another key. */
+  static String collectionOfOp(String key) {
+    int end = key.indexOf('}');
+    if (!key.startsWith("ls:{") || end < 0 || !key.startsWith("}:op:", end)) {
+      return null;
+    }
+    return key.substring(4, end);
   }
 
   static String ops(String collection) {

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
 
 /**
  * The cluster store: records, histories and opId outcomes in Redis ({@link RedisKeys} has the
@@ -55,24 +54,23 @@ public final class RedisStore implements Store {
   static final RedisScript COLLECTION = RedisScript.load("collection");
   static final RedisScript CHANGES = RedisScript.load("changes");
   static final RedisScript LIST = RedisScript.load("list");
-  static final RedisScript PURGE_TOMBSTONES = RedisScript.load("purge_tombstones");
-  static final RedisScript PURGE_OPS = RedisScript.load("purge_ops");
-  static final List<RedisScript> SCRIPTS =
-      List.of(COMMIT, PRIORS, COLLECTION, CHANGES, LIST, PURGE_TOMBSTONES, PURGE_OPS);
+  static final RedisScript OP = RedisScript.load("op");
+  static final List<RedisScript> SCRIPTS = List.of(COMMIT, PRIORS, COLLECTION, CHANGES, LIST, OP,
+      RedisPurge.PURGE_TOMBSTONES, RedisPurge.PURGE_OPS, RedisPurge.PURGE_OP_KEYS);
 
   /** How long one Redis command may take before the store reports {@code unavailable}. */
   public static final long REQUEST_TIMEOUT_MILLIS = 5_000;
   /** Most writes one {@code priors.lua} or {@code commit.lua} call carries. */
   static final int CHUNK = 128;
-  private static final int PURGE_BATCH = 500;
-  private static final int PURGE_MAX_ROUNDS = 10_000;
 
   private final RedisLink link;
   private final long opRetentionMillis;
   private final RedisInFlight inFlight = new RedisInFlight();
+  private final RedisPurge purge;
 
   RedisStore(RedisLink link, long opRetentionMillis) {
     this.link = link;
+    this.purge = new RedisPurge(link);
     this.opRetentionMillis = opRetentionMillis;
   }
 
@@ -121,10 +119,8 @@ public final class RedisStore implements Store {
   }
 
   private Future<OpRecord> opIn(String collection, String opId) {
-    return link.send(Request.cmd(Command.HMGET).arg(RedisKeys.op(collection, opId))
-        .arg("f").arg("a").arg("c").arg("s")).map(r -> r.get(0) == null ? null
-            : RedisCodec.op(opId, r.get(0).toString(), r.get(1).toString(), str(r.get(2), "0"),
-                str(r.get(3), "")));
+    return link.eval(OP, List.of(RedisKeys.op(collection, opId)), List.of())
+        .map(r -> RedisCodec.op(opId, r, 0));
   }
 
   /**
@@ -156,7 +152,7 @@ public final class RedisStore implements Store {
         reads.add(link.eval(PRIORS, keys, List.of()).onSuccess(r -> {
           for (int k = 0; k < chunk.size(); k++) {
             read[chunk.get(k)] = r;
-            offset[chunk.get(k)] = 6 * k;
+            offset[chunk.get(k)] = 7 * k;
           }
         }));
       }
@@ -172,9 +168,7 @@ public final class RedisStore implements Store {
           if (owner == null) {
             priors.add(Future.succeededFuture(new Prior(record, null)));
           } else if (owner.toString().equals(w.collection())) {
-            OpRecord op = r.get(o + 2) == null ? null : RedisCodec.op(w.opId(),
-                r.get(o + 2).toString(), r.get(o + 3).toString(), str(r.get(o + 4), "0"),
-                str(r.get(o + 5), ""));
+            OpRecord op = RedisCodec.op(w.opId(), r, o + 2);
             priors.add(Future.succeededFuture(new Prior(record, op)));
           } else {
             priors.add(opIn(owner.toString(), w.opId()).map(op -> new Prior(record, op)));
@@ -309,54 +303,12 @@ public final class RedisStore implements Store {
 
   @Override
   public Future<Long> purgeTombstones(long olderThanMillis) {
-    return inFlight.track(() -> {
-      return forEachCollection(c -> purgeRounds(PURGE_TOMBSTONES,
-          List.of(RedisKeys.tombstones(c), RedisKeys.index(c), RedisKeys.meta(c)),
-          List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
-              RedisKeys.recordPrefix(c)), r -> num(r.get(0)), r -> num(r.get(1)), 0, 0));
-    });
+    return inFlight.track(() -> purge.tombstones(olderThanMillis));
   }
 
   @Override
   public Future<Long> purgeOps(long olderThanMillis) {
-    return inFlight.track(() -> {
-      return forEachCollection(c -> purgeRounds(PURGE_OPS, List.of(RedisKeys.ops(c)),
-          List.of(Long.toString(olderThanMillis), Integer.toString(PURGE_BATCH),
-              RedisKeys.opPrefix(c)),
-          r -> {
-            for (int i = 1; i < r.size(); i++) {
-              // an expired claim is harmless; this keeps findOp from naming a purged outcome
-              link.send(Request.cmd(Command.DEL).arg(RedisKeys.opRef(r.get(i).toString())));
-            }
-            return num(r.get(0));
-          }, r -> r.size() - 1L, 0, 0));
-    });
-  }
-
-  /** Runs a purge script on one collection until a round examines less than a full batch. */
-  private Future<Long> purgeRounds(RedisScript script, List<String> keys, List<String> args,
-      Function<Response, Long> removed,
-      Function<Response, Long> examined, long total, int round) {
-    return link.eval(script, keys, args).compose(r -> {
-      long sum = total + removed.apply(r);
-      if (examined.apply(r) < PURGE_BATCH || round >= PURGE_MAX_ROUNDS) {
-        return Future.succeededFuture(sum);
-      }
-      return purgeRounds(script, keys, args, removed, examined, sum, round + 1);
-    });
-  }
-
-  private Future<Long> forEachCollection(
-      Function<String, Future<Long>> purge) {
-    return link.send(Request.cmd(Command.SMEMBERS).arg(RedisKeys.COLLECTIONS)).compose(names -> {
-      List<Future<Long>> counts = new ArrayList<>();
-      if (names != null) {
-        for (Response name : names) {
-          counts.add(purge.apply(name.toString()));
-        }
-      }
-      return Future.all(counts).map(v -> counts.stream().mapToLong(Future::result).sum());
-    });
+    return inFlight.track(() -> purge.ops(olderThanMillis));
   }
 
   @Override

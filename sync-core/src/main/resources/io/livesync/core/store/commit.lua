@@ -1,36 +1,50 @@
 -- Commits mutations of one collection atomically, in order (RedisStore.commit). All keys share
 -- the collection's hash tag.
--- KEYS: 1 seq  2 idx  3 live  4 tomb  5 meta  6 ops, then per mutation i (from 0):
---       7+2i rec  8+2i op
+-- KEYS: 1 seq  2 idx  3 live  4 tomb  5 meta, then per mutation i (from 0): 6+2i rec  7+2i op
 -- ARGV: 1 createdAt  2 opId TTL millis  3 epoch candidate  4 channel, then per mutation i
---       (from 0) at 5+11i: opId, fingerprint, expectedVersion, hasNext (1/0), newVersion,
---       deleted (1/0), updatedAt, record JSON (no seq), change JSON without its closing brace and
---       seq, ack JSON, id
--- Returns 5 entries per mutation: 'dup', fingerprint, ackJson, createdAt, seq or ''
+--       (from 0) at 5+9i: outcome tail (RedisCodec.outcomeTail: fingerprint and ack JSON),
+--       expectedVersion, hasNext (1/0), newVersion, deleted (1/0), updatedAt, record JSON (no
+--       seq), change JSON without its closing brace and seq, id
+-- Returns 5 entries per mutation: 'dup', stored outcome string, -, -, -
+--       | 'duph' (an outcome stored as a hash by an earlier version), fingerprint, ackJson,
+--         createdAt, seq or ''
 --       | 'conflict', currentVersion, -, -, - | 'ok', seq (0 when only the outcome was stored), -, -, -
+-- The outcome is one string 'createdAt:seq:tail' with a TTL (SET PX): one key, no index;
+-- purgeOps finds outcomes by SCAN. Earlier versions stored a hash (f, a, c, s) indexed in the
+-- ops zset; those are still read (a GET on a hash fails, then HMGET) until they expire.
+-- The changes are published after all writes of the call, still inside the script (atomic
+-- with the commit).
 -- Each mutation is checked (opId known? version as expected?) before its writes, as separate
 -- calls would be. Redis refuses a script at its first write when out of memory and lets a script
 -- that has written finish, so an error never leaves half a batch.
 local out = {}
 local epoch = nil
-local n = (#KEYS - 6) / 2
+local published = {}
+local n = (#KEYS - 5) / 2
 for i = 0, n - 1 do
-  local rec, op, a = KEYS[7 + 2 * i], KEYS[8 + 2 * i], 5 + 11 * i
-  local opId, id = ARGV[a], ARGV[a + 10]
-  local prev = redis.call('HMGET', op, 'f', 'a', 'c', 's')
-  if prev[1] then
+  local rec, op, a = KEYS[6 + 2 * i], KEYS[7 + 2 * i], 5 + 9 * i
+  local prev = redis.pcall('GET', op)
+  if type(prev) == 'table' then
+    local h = redis.call('HMGET', op, 'f', 'a', 'c', 's')
+    out[#out + 1] = 'duph'
+    out[#out + 1] = h[1]
+    out[#out + 1] = h[2]
+    out[#out + 1] = h[3] or '0'
+    out[#out + 1] = h[4] or ''
+  elseif prev then
     out[#out + 1] = 'dup'
-    out[#out + 1] = prev[1]
-    out[#out + 1] = prev[2]
-    out[#out + 1] = prev[3] or '0'
-    out[#out + 1] = prev[4] or ''
+    out[#out + 1] = prev
+    out[#out + 1] = ''
+    out[#out + 1] = ''
+    out[#out + 1] = ''
   else
     local seq = 0
     local conflict = nil
     local wasLive = false
-    if ARGV[a + 3] == '1' then
+    local changes = ARGV[a + 2] == '1'
+    if changes then
       local current = redis.call('HMGET', rec, 'v', 'd')
-      if tonumber(current[1] or '0') ~= tonumber(ARGV[a + 2]) then
+      if tonumber(current[1] or '0') ~= tonumber(ARGV[a + 1]) then
         conflict = tonumber(current[1] or '0')
       end
       wasLive = current[1] and current[2] ~= '1'
@@ -42,15 +56,15 @@ for i = 0, n - 1 do
       out[#out + 1] = ''
       out[#out + 1] = ''
     else
-      if not epoch then
-        redis.call('HSETNX', KEYS[5], 'epoch', ARGV[3])
-        epoch = redis.call('HGET', KEYS[5], 'epoch')
-      end
-      if ARGV[a + 3] == '1' then
-        local deleted, updatedAt = ARGV[a + 5], ARGV[a + 6]
+      if changes then
+        if not epoch then
+          redis.call('HSETNX', KEYS[5], 'epoch', ARGV[3])
+          epoch = redis.call('HGET', KEYS[5], 'epoch')
+        end
+        local id, deleted, updatedAt = ARGV[a + 8], ARGV[a + 4], ARGV[a + 5]
         seq = redis.call('INCR', KEYS[1])
-        redis.call('HSET', rec, 'v', ARGV[a + 4], 's', seq, 'u', updatedAt, 'd', deleted,
-          'j', ARGV[a + 7])
+        redis.call('HSET', rec, 'v', ARGV[a + 3], 's', seq, 'u', updatedAt, 'd', deleted,
+          'j', ARGV[a + 6])
         redis.call('ZADD', KEYS[2], seq, id)
         -- a record is in live (score 0) exactly while it exists undeleted, in tomb while it is
         -- a tombstone; calls that would change nothing are skipped
@@ -63,15 +77,11 @@ for i = 0, n - 1 do
           redis.call('ZADD', KEYS[3], 0, id)
           redis.call('ZREM', KEYS[4], id)
         end
-        redis.call('HSET', op, 'f', ARGV[a + 1], 'a', ARGV[a + 9], 'c', ARGV[1], 's', seq)
+        local s = string.format('%d', seq)
+        redis.call('SET', op, ARGV[1] .. ':' .. s .. ':' .. ARGV[a], 'PX', ARGV[2])
+        published[#published + 1] = ARGV[a + 7] .. ',"seq":' .. s .. ',"epoch":"' .. epoch .. '"}'
       else
-        redis.call('HSET', op, 'f', ARGV[a + 1], 'a', ARGV[a + 9], 'c', ARGV[1])
-      end
-      redis.call('PEXPIRE', op, ARGV[2])
-      redis.call('ZADD', KEYS[6], ARGV[1], opId)
-      if seq > 0 then
-        redis.call('PUBLISH', ARGV[4],
-          ARGV[a + 8] .. ',"seq":' .. string.format('%d', seq) .. ',"epoch":"' .. epoch .. '"}')
+        redis.call('SET', op, ARGV[1] .. '::' .. ARGV[a], 'PX', ARGV[2])
       end
       out[#out + 1] = 'ok'
       out[#out + 1] = seq
@@ -80,5 +90,12 @@ for i = 0, n - 1 do
       out[#out + 1] = ''
     end
   end
+end
+-- the changes of this call go out in one message, in seq order: the change object when there is
+-- one, else a JSON array of them (RedisChangeFeed reads both)
+if #published == 1 then
+  redis.call('PUBLISH', ARGV[4], published[1])
+elseif #published > 1 then
+  redis.call('PUBLISH', ARGV[4], '[' .. table.concat(published, ',') .. ']')
 end
 return out

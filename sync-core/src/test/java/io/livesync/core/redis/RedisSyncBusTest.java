@@ -269,7 +269,11 @@ class RedisSyncBusTest {
     for (int i = 0; i < 30; i++) {
       batch.add(insert("todos", "r" + i, doc("i", i)));
     }
+    redis.command("CONFIG", "RESETSTAT");
     await(store.commit(batch));
+    assertThat(redis.command("INFO", "commandstats"))
+        .as("the 30 changes of one commit call go out in one message")
+        .contains("cmdstat_publish:calls=1,");
     await(store.commit(List.of(update("todos", "r0", 1, doc("i", 100)))));
     await(store.commit(List.of(insert("elsewhere", "x", doc()))));
 
@@ -281,6 +285,39 @@ class RedisSyncBusTest {
     assertThat(got.get(5).data()).isEqualTo(doc("i", 5));
     assertThat(got.get(30).op()).isEqualTo(Op.UPDATE);
     assertThat(got.get(30).version()).isEqualTo(2);
+  }
+
+  @Test
+  void aGapInsideAMessageOfSeveralChangesIsCaughtUp() throws Exception {
+    RedisSyncBus gateway = bus(options("gateway-1"));
+    Recorder recorder = new Recorder();
+    await(gateway.subscribe("todos", recorder));
+    await(store.commit(List.of(insert("todos", "r1", doc("i", 1)))));
+    recorder.awaitUntil("seq 1", l -> l.size() == 1);
+    String epoch = await(store.collection("todos")).epoch();
+    // seqs 2, 3 and 4 stored by hand; one message announces 2 and 4, so 3 was lost
+    for (int seq = 2; seq <= 4; seq++) {
+      redis.command("HSET", "ls:{todos}:rec:r" + seq, "v", "1", "s", Integer.toString(seq),
+          "u", "1", "d", "0", "j", "{\"data\":{\"i\":" + seq + "},\"version\":1,"
+              + "\"ts\":\"0001700000000-0000-tester\",\"deleted\":false,\"updatedAt\":1}");
+      redis.command("ZADD", "ls:{todos}:idx", Integer.toString(seq), "r" + seq);
+      redis.command("ZADD", "ls:{todos}:live", "0", "r" + seq);
+      redis.command("INCR", "ls:{todos}:seq");
+    }
+    redis.command("PUBLISH", "ls:{todos}:changes", "[" + change("r2", 2, epoch) + ","
+        + change("r4", 4, epoch) + "]");
+
+    List<Change> got = recorder.awaitUntil("seqs 1 to 4", l -> l.size() == 4);
+    assertThat(got).extracting(Change::seq).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(got.get(1).op()).as("seq 2 came live").isEqualTo(Op.UPDATE);
+    assertThat(got.get(2).op()).as("3 and 4 came from the catch-up").isEqualTo(Op.INSERT);
+    assertThat(got.get(2).data()).isEqualTo(doc("i", 3));
+  }
+
+  private static String change(String id, long seq, String epoch) {
+    return "{\"type\":\"change\",\"collection\":\"todos\",\"id\":\"" + id + "\","
+        + "\"op\":\"update\",\"data\":{\"i\":" + seq + "},\"version\":1,\"seq\":" + seq
+        + ",\"ts\":\"0001700000000-0000-tester\",\"epoch\":\"" + epoch + "\"}";
   }
 
   @Test
