@@ -23,11 +23,10 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -37,19 +36,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class RedisBatchTest {
   private static final int AWAIT = 20;
-  private static RedisServerProcess redis;
+  @RegisterExtension
+  static final SharedRedis redis = new SharedRedis();
   private Vertx vertx;
   private RedisStore store;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
 
   @BeforeEach
   void connect() throws Exception {

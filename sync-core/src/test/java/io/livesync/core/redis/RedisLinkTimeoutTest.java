@@ -13,25 +13,15 @@ import io.vertx.redis.client.Response;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /** A Redis that stops answering: commands fail unavailable in time, then the link recovers. */
 @Timeout(60)
 class RedisLinkTimeoutTest {
-  private static RedisServerProcess redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  @RegisterExtension
+  static final SharedRedis redis = new SharedRedis();
 
   @Test
   void aCommandNotAnsweredInTimeFailsUnavailableAndTheNextConnectionWorks() throws Exception {

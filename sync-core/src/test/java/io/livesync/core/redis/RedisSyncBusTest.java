@@ -31,32 +31,22 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /** RedisSyncBus on a real redis-server: the write stream and the change feed. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RedisSyncBusTest {
   private static final long AWAIT_SECONDS = 20;
-  private static RedisServerProcess redis;
+  @RegisterExtension
+  static final SharedRedis redis = new SharedRedis();
 
   private Vertx vertx;
   private Store store;
   private final List<SyncBus> buses = new ArrayList<>();
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
 
   @BeforeEach
   void setUp() throws Exception {
