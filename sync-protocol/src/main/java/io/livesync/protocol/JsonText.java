@@ -46,28 +46,41 @@ final class JsonText {
   }
 
   static void value(StringBuilder sb, JsonNode node) {
+    write(sb, node, false);
+  }
+
+  /** As {@link #value}, with the names of every object sorted. */
+  static void canonical(StringBuilder sb, JsonNode node) {
+    write(sb, node, true);
+  }
+
+  private static void write(StringBuilder sb, JsonNode node, boolean sorted) {
     if (node instanceof ObjectNode o) {
-      sb.append('{');
-      boolean first = true;
-      Iterator<Map.Entry<String, JsonNode>> it = o.fields();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> e = it.next();
-        if (!first) {
-          sb.append(',');
+      if (sorted) {
+        sortedObject(sb, o);
+      } else {
+        sb.append('{');
+        boolean first = true;
+        Iterator<Map.Entry<String, JsonNode>> it = o.fields();
+        while (it.hasNext()) {
+          Map.Entry<String, JsonNode> e = it.next();
+          if (!first) {
+            sb.append(',');
+          }
+          first = false;
+          string(sb, e.getKey());
+          sb.append(':');
+          write(sb, e.getValue(), false);
         }
-        first = false;
-        string(sb, e.getKey());
-        sb.append(':');
-        value(sb, e.getValue());
+        sb.append('}');
       }
-      sb.append('}');
     } else if (node instanceof ArrayNode a) {
       sb.append('[');
       for (int i = 0, n = a.size(); i < n; i++) {
         if (i > 0) {
           sb.append(',');
         }
-        value(sb, a.get(i));
+        write(sb, a.get(i), sorted);
       }
       sb.append(']');
     } else if (node instanceof TextNode t) {
@@ -85,37 +98,23 @@ final class JsonText {
     }
   }
 
-  /** As {@link #value}, with the names of every object sorted. */
-  static void canonical(StringBuilder sb, JsonNode node) {
-    if (node instanceof ObjectNode o) {
-      String[] names = new String[o.size()];
-      Iterator<String> it = o.fieldNames();
-      for (int i = 0; i < names.length; i++) {
-        names[i] = it.next();
-      }
-      Arrays.sort(names);
-      sb.append('{');
-      for (int i = 0; i < names.length; i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        string(sb, names[i]);
-        sb.append(':');
-        canonical(sb, o.get(names[i]));
-      }
-      sb.append('}');
-    } else if (node instanceof ArrayNode a) {
-      sb.append('[');
-      for (int i = 0, n = a.size(); i < n; i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        canonical(sb, a.get(i));
-      }
-      sb.append(']');
-    } else {
-      value(sb, node);
+  private static void sortedObject(StringBuilder sb, ObjectNode o) {
+    String[] names = new String[o.size()];
+    Iterator<String> it = o.fieldNames();
+    for (int i = 0; i < names.length; i++) {
+      names[i] = it.next();
     }
+    Arrays.sort(names);
+    sb.append('{');
+    for (int i = 0; i < names.length; i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      string(sb, names[i]);
+      sb.append(':');
+      write(sb, o.get(names[i]), true);
+    }
+    sb.append('}');
   }
 
   /** A JSON string: quoted and escaped. */

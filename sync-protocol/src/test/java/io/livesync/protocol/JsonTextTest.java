@@ -28,7 +28,7 @@ class JsonTextTest {
   void writeMatchesTheMapperOnRandomDocuments() {
     Random random = new Random(7);
     for (int i = 0; i < 5000; i++) {
-      ObjectNode doc = object(random, 0);
+      ObjectNode doc = RandomJson.object(random, 0);
       String expected = mapper(doc);
       assertThat(Json.write(doc)).isEqualTo(expected);
       assertThat(Json.utf8Size(doc))
@@ -86,17 +86,17 @@ class JsonTextTest {
     Random random = new Random(11);
     for (int i = 0; i < 2000; i++) {
       Op op = Op.values()[random.nextInt(Op.values().length)];
-      ObjectNode data = random.nextInt(5) == 0 ? null : object(random, 0);
-      Change c = new Change(text(random), text(random), op, data, random.nextLong(),
-          random.nextInt(1000), random.nextInt(8) == 0 ? null : text(random),
-          random.nextBoolean() ? null : text(random), random.nextBoolean() ? null : text(random));
+      ObjectNode data = random.nextInt(5) == 0 ? null : RandomJson.object(random, 0);
+      Change c = new Change(RandomJson.text(random), RandomJson.text(random), op, data, random.nextLong(),
+          random.nextInt(1000), random.nextInt(8) == 0 ? null : RandomJson.text(random),
+          random.nextBoolean() ? null : RandomJson.text(random), random.nextBoolean() ? null : RandomJson.text(random));
       assertThat(Codec.change(c)).isEqualTo(mapper(Codec.changeNode(c, true)));
 
-      SyncRecord record = random.nextBoolean() ? null : new SyncRecord(text(random),
-          text(random), object(random, 0), random.nextInt(50), random.nextLong(),
-          random.nextInt(8) == 0 ? null : text(random), random.nextBoolean());
+      SyncRecord record = random.nextBoolean() ? null : new SyncRecord(RandomJson.text(random),
+          RandomJson.text(random), RandomJson.object(random, 0), random.nextInt(50), random.nextLong(),
+          random.nextInt(8) == 0 ? null : RandomJson.text(random), random.nextBoolean());
       WriteStatus status = WriteStatus.values()[random.nextInt(WriteStatus.values().length)];
-      Ack a = new Ack(text(random), text(random), text(random), status, random.nextInt(99),
+      Ack a = new Ack(RandomJson.text(random), RandomJson.text(random), RandomJson.text(random), status, random.nextInt(99),
           random.nextLong(), record);
       assertThat(Codec.ackJson(a, false)).isEqualTo(mapper(Codec.ackNode(a)));
       assertThat(Codec.ack(a)).isEqualTo(mapper(Codec.ackNode(a).put("type", "ack")));
@@ -108,56 +108,6 @@ class JsonTextTest {
       return Json.MAPPER.writeValueAsString(node);
     } catch (Exception e) {
       throw new AssertionError(e);
-    }
-  }
-
-  private static String text(Random r) {
-    StringBuilder sb = new StringBuilder();
-    int n = r.nextInt(12);
-    for (int i = 0; i < n; i++) {
-      int kind = r.nextInt(10);
-      sb.append(switch (kind) {
-        case 0 -> (char) r.nextInt(0x20);
-        case 1 -> "\"\\/".charAt(r.nextInt(3));
-        case 2 -> (char) (0x80 + r.nextInt(0x780));
-        case 3 -> (char) (0x800 + r.nextInt(0xF7FF));
-        case 4 -> "\uD83D\uDE00";
-        default -> (char) (0x20 + r.nextInt(0x5F));
-      });
-    }
-    return sb.toString();
-  }
-
-  private static ObjectNode object(Random r, int depth) {
-    ObjectNode o = F.objectNode();
-    int n = r.nextInt(6);
-    for (int i = 0; i < n; i++) {
-      o.set(r.nextBoolean() ? text(r) : "f" + r.nextInt(20), value(r, depth + 1));
-    }
-    return o;
-  }
-
-  private static JsonNode value(Random r, int depth) {
-    switch (r.nextInt(depth > 3 ? 10 : 12)) {
-      case 0: return F.textNode(text(r));
-      case 1: return F.numberNode(r.nextInt());
-      case 2: return F.numberNode(r.nextLong());
-      case 3: return F.numberNode(r.nextDouble() * Math.pow(10, r.nextInt(40) - 20));
-      case 4: return F.booleanNode(r.nextBoolean());
-      case 5: return F.nullNode();
-      case 6: return F.numberNode(new BigDecimal(BigInteger.valueOf(r.nextLong()), r.nextInt(20) - 10));
-      case 7: return F.numberNode(BigInteger.valueOf(r.nextLong()).shiftLeft(r.nextInt(80)));
-      case 8: return F.numberNode(r.nextFloat());
-      case 9: return F.numberNode((double) r.nextInt(1_000_000));
-      case 10: {
-        ArrayNode a = F.arrayNode();
-        int n = r.nextInt(4);
-        for (int i = 0; i < n; i++) {
-          a.add(value(r, depth + 1));
-        }
-        return a;
-      }
-      default: return object(r, depth);
     }
   }
 }
