@@ -120,6 +120,7 @@ class ConflictEventsTest {
     versB.save("v1", Map.of("v", 1)).join();
     assertThat(b.awaitSynced(Duration.ofSeconds(20))).isTrue();
     assertThat(a.awaitSynced(Duration.ofSeconds(20))).isTrue();
+    ServerState.awaitConverged(server.url(), "vers", Duration.ofSeconds(20), versA, versB);
     assertThat(versA.get("v1").orElseThrow().version()).isEqualTo(1);
 
     proxy.setMode(TcpProxy.Mode.REFUSE_ALL);

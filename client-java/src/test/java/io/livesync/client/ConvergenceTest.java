@@ -47,8 +47,9 @@ class ConvergenceTest {
       assertThat(a.deadLetters()).isEmpty();
       assertThat(b.deadLetters()).isEmpty();
 
-      var onServer = ServerState.pull(server.url(), COLLECTION);
-      Map<String, String> expected = ServerState.comparable(onServer.records());
+      // each is synced with its own writes; the other's last changes may still be in flight
+      Map<String, String> expected = ServerState.awaitConverged(server.url(), COLLECTION,
+          Duration.ofSeconds(20), refA, refB);
       assertThat(expected).isNotEmpty();
       assertThat(ServerState.comparable(refA)).isEqualTo(expected);
       assertThat(ServerState.comparable(refB)).isEqualTo(expected);

@@ -119,11 +119,12 @@ class WebSocketFallbackTest {
     todosA.update("fromA", Map.of("via", "socket")).join();
     assertThat(a.awaitSynced(Duration.ofSeconds(20))).isTrue();
     assertThat(b.awaitSynced(Duration.ofSeconds(20))).isTrue();
+    var onServer = ServerState.awaitConverged(server.url(), "todos", Duration.ofSeconds(20),
+        todosA, todosB);
     assertThat(todosB.get("fromA").orElseThrow().data().path("via").asText())
         .isEqualTo("socket");
-    var onServer = ServerState.pull(server.url(), "todos");
-    assertThat(ServerState.comparable(todosA)).isEqualTo(
-        ServerState.comparable(onServer.records())).isEqualTo(ServerState.comparable(todosB));
+    assertThat(ServerState.comparable(todosA)).isEqualTo(onServer)
+        .isEqualTo(ServerState.comparable(todosB));
 
     // and when upgrades are refused again, the live socket is dropped and polling resumes
     proxy.setMode(TcpProxy.Mode.REFUSE_WEBSOCKET);

@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -64,6 +65,28 @@ public final class ServerState {
       m.put(r.id(), r);
     }
     return comparable(m);
+  }
+
+  /**
+   * The server's collection once every replica equals it, polling for at most {@code timeout};
+   * after that, the server's collection as it is (the caller's comparison then shows the
+   * difference). A synced client has its own writes acked, but another client's last changes
+   * may still be on their way to it: they travel on its socket, not the writer's.
+   */
+  public static Map<String, String> awaitConverged(URI server, String collection,
+      Duration timeout, CollectionRef... replicas) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Map<String, String> expected = comparable(pull(server, collection).records());
+      boolean all = true;
+      for (CollectionRef replica : replicas) {
+        all &= comparable(replica).equals(expected);
+      }
+      if (all || System.nanoTime() > deadline) {
+        return expected;
+      }
+      Thread.sleep(50);
+    }
   }
 
   private ServerState() {
