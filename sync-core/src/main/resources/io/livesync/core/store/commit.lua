@@ -18,6 +18,14 @@
 -- calls would be. Redis refuses a script at its first write when out of memory and lets a script
 -- that has written finish, so an error never leaves half a batch.
 local out = {}
+-- one answer: its kind and four values ('' where the kind has fewer)
+local function answer(kind, a, b, c, d)
+  out[#out + 1] = kind
+  out[#out + 1] = a
+  out[#out + 1] = b or ''
+  out[#out + 1] = c or ''
+  out[#out + 1] = d or ''
+end
 local epoch = nil
 local published = {}
 local n = (#KEYS - 5) / 2
@@ -26,17 +34,9 @@ for i = 0, n - 1 do
   local prev = redis.pcall('GET', op)
   if type(prev) == 'table' then
     local h = redis.call('HMGET', op, 'f', 'a', 'c', 's')
-    out[#out + 1] = 'duph'
-    out[#out + 1] = h[1]
-    out[#out + 1] = h[2]
-    out[#out + 1] = h[3] or '0'
-    out[#out + 1] = h[4] or ''
+    answer('duph', h[1], h[2], h[3] or '0', h[4])
   elseif prev then
-    out[#out + 1] = 'dup'
-    out[#out + 1] = prev
-    out[#out + 1] = ''
-    out[#out + 1] = ''
-    out[#out + 1] = ''
+    answer('dup', prev)
   else
     local seq = 0
     local conflict = nil
@@ -50,11 +50,7 @@ for i = 0, n - 1 do
       wasLive = current[1] and current[2] ~= '1'
     end
     if conflict then
-      out[#out + 1] = 'conflict'
-      out[#out + 1] = conflict
-      out[#out + 1] = ''
-      out[#out + 1] = ''
-      out[#out + 1] = ''
+      answer('conflict', conflict)
     else
       if changes then
         if not epoch then
@@ -83,11 +79,7 @@ for i = 0, n - 1 do
       else
         redis.call('SET', op, ARGV[1] .. '::' .. ARGV[a], 'PX', ARGV[2])
       end
-      out[#out + 1] = 'ok'
-      out[#out + 1] = seq
-      out[#out + 1] = ''
-      out[#out + 1] = ''
-      out[#out + 1] = ''
+      answer('ok', seq)
     end
   end
 end
