@@ -15,18 +15,13 @@ import io.livesync.core.spi.CommitResult.Kind;
 import io.livesync.core.spi.Mutation;
 import io.livesync.core.spi.Prior;
 import io.livesync.core.spi.StoredRecord;
-import io.livesync.core.store.RedisStore;
 import io.livesync.protocol.Op;
 import io.livesync.protocol.Write;
 import io.livesync.protocol.WriteStatus;
-import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -34,27 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * must be those of one call per write, also across chunk boundaries and collections.
  */
 @Timeout(60)
-class RedisBatchTest {
-  private static final int AWAIT = 20;
-  @RegisterExtension
-  static final SharedRedis redis = new SharedRedis();
-  private Vertx vertx;
-  private RedisStore store;
-
-  @BeforeEach
-  void connect() throws Exception {
-    assertThat(redis.command("FLUSHALL")).isEqualTo("OK");
-    vertx = Vertx.vertx();
-    store = RedisStore.connect(vertx, redis.url(), RedisStoreTest.OP_RETENTION)
-        .await(AWAIT, TimeUnit.SECONDS);
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    store.close().await(AWAIT, TimeUnit.SECONDS);
-    vertx.close().await(AWAIT, TimeUnit.SECONDS);
-  }
-
+class RedisBatchTest extends RedisStoreCase {
   @Test
   void priorsOfABatchEqualGetAndFindOpInOrder() throws Exception {
     List<Mutation> stored = new ArrayList<>();

@@ -11,18 +11,13 @@ import io.livesync.core.spi.CommitResult.Kind;
 import io.livesync.core.spi.Mutation;
 import io.livesync.core.spi.OpRecord;
 import io.livesync.core.spi.Prior;
-import io.livesync.core.store.RedisStore;
 import io.livesync.protocol.Op;
 import io.livesync.protocol.Write;
 import io.livesync.protocol.WriteStatus;
-import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -31,27 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * must still dedupe them (commit, priors, findOp) and purge them.
  */
 @Timeout(60)
-class RedisOutcomeLayoutTest {
-  private static final int AWAIT = 20;
-  @RegisterExtension
-  static final SharedRedis redis = new SharedRedis();
-  private Vertx vertx;
-  private RedisStore store;
-
-  @BeforeEach
-  void connect() throws Exception {
-    assertThat(redis.command("FLUSHALL")).isEqualTo("OK");
-    vertx = Vertx.vertx();
-    store = RedisStore.connect(vertx, redis.url(), RedisStoreTest.OP_RETENTION)
-        .await(AWAIT, TimeUnit.SECONDS);
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    store.close().await(AWAIT, TimeUnit.SECONDS);
-    vertx.close().await(AWAIT, TimeUnit.SECONDS);
-  }
-
+class RedisOutcomeLayoutTest extends RedisStoreCase {
   @Test
   void anOutcomeIsOneStringKeyWithATtlAndNoIndex() throws Exception {
     Mutation m = insert("todos", "a", doc("n", 1));
