@@ -43,22 +43,44 @@ final class FieldLwwState {
    * a delete for a tombstone.
    */
   static FieldLwwState of(StoredRecord current) {
+    return of(current, null);
+  }
+
+  /**
+   * The state of a stored record as seen by a write whose clear is {@code incoming} (an insert
+   * or a delete; null for an update): what {@link #of(StoredRecord)} gives, except that when
+   * every ts in the record (its own, its clear's and every register's) is before the incoming
+   * clear, the registers are not read at all, since merging that clear drops every one of them.
+   * This is the common case of a record re-inserted by a newer write, and skips the record's data
+   * lookups and register stamps.
+   */
+  static FieldLwwState of(StoredRecord current, Stamp incoming) {
     FieldLwwState s = new FieldLwwState();
     if (current == null) {
       return s;
     }
+    boolean superseded = incoming != null && before(current.ts(), incoming.ts());
     ObjectNode data = current.data() == null || current.deleted() ? Json.object() : current.data();
     JsonNode fields = current.meta() == null ? null : current.meta().get(FIELDS);
     if (fields == null || !fields.isObject()) {
       s.clear = current.deleted() ? Stamp.tombstone(current.ts()) : Stamp.absent(current.ts());
-      data.fields().forEachRemaining(e -> s.registers.put(e.getKey(),
-          Stamp.value(current.ts(), e.getValue())));
+      if (!superseded) {
+        data.fields().forEachRemaining(e -> s.registers.put(e.getKey(),
+            Stamp.value(current.ts(), e.getValue())));
+      }
       return s;
     }
     JsonNode clearTs = current.meta().get(CLEAR);
     if (clearTs != null && clearTs.isTextual()) {
       s.clear = KIND_DELETE.equals(current.meta().path(CLEAR_KIND).asText())
           ? Stamp.tombstone(clearTs.asText()) : Stamp.absent(clearTs.asText());
+      superseded = superseded && before(clearTs.asText(), incoming.ts());
+    }
+    for (Iterator<JsonNode> it = fields.elements(); superseded && it.hasNext(); ) {
+      superseded = before(it.next().asText(), incoming.ts());
+    }
+    if (superseded) {
+      return s;
     }
     Iterator<Map.Entry<String, JsonNode>> it = fields.fields();
     while (it.hasNext()) {
@@ -72,41 +94,6 @@ final class FieldLwwState {
     data.fields().forEachRemaining(e -> s.registers.computeIfAbsent(e.getKey(),
         k -> Stamp.value(current.ts(), e.getValue())));
     s.collect();
-    return s;
-  }
-
-  /**
-   * The state of a stored record as seen by a write whose clear is {@code incoming} (an insert
-   * or a delete; null for an update): what {@link #of(StoredRecord)} gives, except that when
-   * every ts in the record (its own, its clear's and every register's) is before the incoming
-   * clear, the registers are not read at all, since merging that clear drops every one of them.
-   * This is the common case of a record re-inserted by a newer write, and skips the record's data
-   * lookups and register stamps.
-   */
-  static FieldLwwState of(StoredRecord current, Stamp incoming) {
-    if (incoming == null || current == null || !before(current.ts(), incoming.ts())) {
-      return of(current);
-    }
-    JsonNode fields = current.meta() == null ? null : current.meta().get(FIELDS);
-    if (fields == null || !fields.isObject()) {
-      FieldLwwState s = new FieldLwwState();
-      s.clear = current.deleted() ? Stamp.tombstone(current.ts()) : Stamp.absent(current.ts());
-      return s;
-    }
-    JsonNode clearTs = current.meta().get(CLEAR);
-    if (clearTs != null && clearTs.isTextual() && !before(clearTs.asText(), incoming.ts())) {
-      return of(current);
-    }
-    for (JsonNode ts : fields) {
-      if (!before(ts.asText(), incoming.ts())) {
-        return of(current);
-      }
-    }
-    FieldLwwState s = new FieldLwwState();
-    if (clearTs != null && clearTs.isTextual()) {
-      s.clear = KIND_DELETE.equals(current.meta().path(CLEAR_KIND).asText())
-          ? Stamp.tombstone(clearTs.asText()) : Stamp.absent(clearTs.asText());
-    }
     return s;
   }
 
