@@ -73,7 +73,8 @@ public final class SyncServer {
     }
     Path db = Path.of(config.store().dataDir(), "livesync.db");
     return SqliteStore.open(vertx, db, config.store().sqliteSynchronous()).compose(store ->
-        launch(vertx, config, store, new LocalSyncBus(vertx, config.worker().writeTimeoutMillis()),
+        launch(vertx, config, store, new LocalSyncBus(vertx, config.worker().writeTimeoutMillis(),
+            config.worker().maxQueuedWrites()),
             resolverFor));
   }
 

@@ -6,13 +6,16 @@ import io.livesync.core.bus.LocalSyncBus;
 import io.livesync.core.config.StoreConfig;
 import io.livesync.core.config.WorkerConfig;
 import io.livesync.core.metrics.SyncMetrics;
+import io.livesync.core.spi.Mutation;
 import io.livesync.core.spi.Store;
 import io.livesync.core.spi.StoredRecord;
 import io.livesync.core.store.SqliteStore;
 import io.livesync.protocol.Change;
+import io.livesync.protocol.ErrorCode;
 import io.livesync.protocol.Hlc;
 import io.livesync.protocol.Json;
 import io.livesync.protocol.Op;
+import io.livesync.protocol.SyncException;
 import io.livesync.protocol.Write;
 import io.livesync.protocol.WriteResult;
 import io.livesync.protocol.WriteStatus;
@@ -57,12 +60,29 @@ class WorkerVerticleTest {
 
   private void deployWorker(Store workerStore) {
     Resolvers resolvers = Resolvers.load();
-    WorkerConfig config = new WorkerConfig(Resolvers.DEFAULT, List.of(), 16, 30_000);
+    WorkerConfig config = new WorkerConfig(Resolvers.DEFAULT, List.of(), 16,
+        WorkerConfig.DEFAULT_MAX_QUEUED_WRITES, 30_000);
     StoreConfig storeConfig = new StoreConfig(dir.toString(), "NORMAL", null,
         TimeUnit.DAYS.toMillis(30), TimeUnit.DAYS.toMillis(1), TimeUnit.HOURS.toMillis(1));
     vertx.deployVerticle(() -> new WorkerVerticle(bus, workerStore,
         c -> resolvers.defaultResolver(), config, storeConfig, new SyncMetrics()),
         new io.vertx.core.DeploymentOptions()).await();
+  }
+
+  /** The real store, with every commit held until {@code gate} completes. */
+  @SuppressWarnings("unchecked")
+  private static Store commitsHeldUntil(Store real, Future<Void> gate) {
+    return (Store) Proxy.newProxyInstance(Store.class.getClassLoader(),
+        new Class<?>[] {Store.class}, (proxy, method, args) -> {
+          if (method.getName().equals("commit")) {
+            return gate.compose(v -> real.commit((List<Mutation>) args[0]));
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   /**
@@ -176,5 +196,50 @@ class WorkerVerticleTest {
       assertThat(f.result().ack().version()).isEqualTo(1);
     });
     assertThat(store.collection("todos").await().seq()).isEqualTo(1);
+  }
+
+  /**
+   * Overload: with the store's commits held, {@code maxQueuedWrites} writes wait for the worker
+   * and further writes fail {@code unavailable} at once and are never applied, while the waiting
+   * ones are all committed once the store answers; a shed write retried later is applied.
+   */
+  @Test
+  void writesBeyondTheQueueBoundAreAnsweredUnavailableAtOnceAndNotApplied() throws Exception {
+    bus = new LocalSyncBus(vertx, 30_000, 7);
+    io.vertx.core.Promise<Void> gate = io.vertx.core.Promise.promise();
+    deployWorker(commitsHeldUntil(store, gate.future()));
+    // seven are admitted (two group commits in flight, five queued), three are shed
+    List<Write> writes = new ArrayList<>();
+    List<Future<WriteResult>> results = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      Write w = new Write(Op.INSERT, "op-q" + i, "todos", "q" + i, Json.object().put("i", i),
+          Hlc.format(1_732_470_000_000L + i, 0, "t"), null);
+      writes.add(w);
+      results.add(bus.submit(w));
+    }
+    for (Future<WriteResult> shed : results.subList(7, 10)) {
+      assertThat(shed.failed()).isTrue();
+      assertThat(shed.cause()).isInstanceOf(SyncException.class)
+          .hasMessageContaining("overloaded").hasMessageContaining("not applied");
+      assertThat(((SyncException) shed.cause()).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    }
+    assertThat(results.subList(0, 7)).noneMatch(Future::isComplete);
+    assertThat(bus.queuedWrites()).isEqualTo(7);
+
+    gate.complete();
+    Future.all(results.subList(0, 7)).await(10, TimeUnit.SECONDS);
+    for (int i = 0; i < 7; i++) {
+      assertThat(results.get(i).result().ack().status()).isEqualTo(WriteStatus.APPLIED);
+    }
+    for (int i = 7; i < 10; i++) {
+      assertThat(store.get("todos", "q" + i).await()).isNull();
+      assertThat(store.findOp("op-q" + i).await()).isNull();
+    }
+    assertThat(store.collection("todos").await().seq()).isEqualTo(7);
+    assertThat(bus.queuedWrites()).isZero();
+
+    WriteResult retried = bus.submit(writes.get(8)).await(10, TimeUnit.SECONDS);
+    assertThat(retried.ack().status()).isEqualTo(WriteStatus.APPLIED);
+    assertThat(retried.ack().seq()).isEqualTo(8);
   }
 }

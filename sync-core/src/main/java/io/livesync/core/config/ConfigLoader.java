@@ -144,6 +144,7 @@ public final class ConfigLoader {
     WorkerConfig worker = new WorkerConfig(
         s.text("defaultStrategy", "field-lww"), List.copyOf(rules),
         s.intRange("maxBatch", 1000, 1, 100_000),
+        s.intRange("maxQueuedWrites", WorkerConfig.DEFAULT_MAX_QUEUED_WRITES, 1, 10_000_000),
         s.longMin("writeTimeoutMillis", 10_000, 100));
 
     s = new Section(root, "limits");
@@ -213,6 +214,7 @@ public final class ConfigLoader {
     line(sb, "worker.defaultStrategy", c.worker().defaultStrategy());
     line(sb, "worker.rules", c.worker().rules());
     line(sb, "worker.maxBatch", c.worker().maxBatch());
+    line(sb, "worker.maxQueuedWrites", c.worker().maxQueuedWrites());
     line(sb, "limits", c.limits());
     line(sb, "auth", c.auth());
     return sb.toString();

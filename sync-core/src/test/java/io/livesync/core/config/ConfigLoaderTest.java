@@ -46,6 +46,9 @@ class ConfigLoaderTest {
     assertThat(c.websocket().compression()).isFalse();
     assertThat(c.worker().defaultStrategy()).isEqualTo("field-lww");
     assertThat(c.worker().rules()).isEmpty();
+    assertThat(c.worker().maxBatch()).isEqualTo(1000);
+    assertThat(c.worker().maxQueuedWrites()).isEqualTo(10_000);
+    assertThat(c.worker().writeTimeoutMillis()).isEqualTo(10_000);
     assertThat(c.limits()).isEqualTo(Limits.DEFAULTS);
     assertThat(SyncConfig.defaults()).isEqualTo(c);
   }
@@ -58,7 +61,7 @@ class ConfigLoaderTest {
         + "\"websocket\":{\"allowedOrigins\":[\"https://a.example\",\"https://b.example\"]},"
         + "\"worker\":{\"defaultStrategy\":\"record-lww\",\"rules\":["
         + "{\"pattern\":\"ver*\",\"strategy\":\"version\"},{\"pattern\":\"x\",\"strategy\":"
-        + "\"client-wins\"}]},"
+        + "\"client-wins\"}],\"maxQueuedWrites\":50},"
         + "\"limits\":{\"maxPageSize\":7,\"maxPushWrites\":10}}"), Map.of());
     assertThat(c.server().port()).isEqualTo(9000);
     assertThat(c.server().nodeId()).isEqualTo("n1");
@@ -72,6 +75,7 @@ class ConfigLoaderTest {
     assertThat(c.worker().strategyFor("versions")).isEqualTo("version");
     assertThat(c.worker().strategyFor("x")).isEqualTo("client-wins");
     assertThat(c.worker().strategyFor("xy")).isEqualTo("record-lww");
+    assertThat(c.worker().maxQueuedWrites()).isEqualTo(50);
     assertThat(c.limits().maxPageSize()).isEqualTo(7);
     assertThat(c.limits().maxPushWrites()).isEqualTo(10);
     assertThat(c.limits().maxFrameBytes()).isEqualTo(Limits.DEFAULTS.maxFrameBytes());
@@ -156,6 +160,7 @@ class ConfigLoaderTest {
     assertRefusedFile("{\"worker\":{\"rules\":{}}}", "worker.rules");
     assertRefusedFile("{\"worker\":{\"rules\":[{\"pattern\":\"x\"}]}}", "worker.rules");
     assertRefusedFile("{\"worker\":{\"maxBatch\":0}}", "worker.maxBatch");
+    assertRefusedFile("{\"worker\":{\"maxQueuedWrites\":0}}", "worker.maxQueuedWrites");
     assertRefusedFile("{\"server\":5}", "server");
     assertRefusedFile("[1,2]", "not a JSON object");
     assertRefusedFile("{\"server\":", "not a JSON object");
