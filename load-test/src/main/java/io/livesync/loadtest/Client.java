@@ -283,7 +283,7 @@ final class Client {
     run.stats.error(code);
     String opId = n.path("opId").asText(null);
     if (opId != null && writer != null) {
-      writer.onError(opId);
+      writer.onError(opId, code);
     } else if (syncedPromise != null && !synced) {
       syncedPromise.tryFail(code + ": " + n.path("message").asText());
     }

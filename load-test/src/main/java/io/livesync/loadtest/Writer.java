@@ -9,10 +9,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * (closed loop: acked and delivered to every subscriber). The opId carries the stamp, so the ack
  * needs no lookup: {@code <run>.<writer>.<n>.<micros>}. Confined to the client's event loop,
  * except {@link #completed}.
+ *
+ * <p>In the closed loop a writer answered {@code unavailable} or {@code rate_limited} sends
+ * nothing for {@value #BACKOFF_MICROS} us, as a client backs off: re-filling the window at once
+ * would turn a server that sheds load into a retry storm that measures rejections.
  */
 final class Writer {
   private static final int MAX_BURST = 5_000;
   private static final long STALL_MICROS = 2_000_000;
+  private static final long BACKOFF_MICROS = 100_000;
 
   final Client client;
   final int index;
@@ -30,6 +35,7 @@ final class Writer {
   private long answered;
   private long lastCompletionMicros;
   private long lastCompletedSeen;
+  private long pausedUntilMicros;
   private boolean stopped;
   private long endNanos = Long.MAX_VALUE;
 
@@ -94,12 +100,16 @@ final class Writer {
     if (done != lastCompletedSeen) {
       lastCompletedSeen = done;
       lastCompletionMicros = nowMicros;
-    } else if (sentCount - done > 0 && nowMicros - lastCompletionMicros > STALL_MICROS) {
-      // a change that will never be counted (it reached a subscriber inside a catch-up page):
-      // give the window back rather than stall the closed loop
-      run.stats.stalled.add(sentCount - done);
-      completed.addAndGet(sentCount - done);
+    } else if (answered - done > 0 && nowMicros - lastCompletionMicros > STALL_MICROS) {
+      // acked changes that will never be counted (they reached a subscriber inside a catch-up
+      // page): give their slots back rather than stall the closed loop. Writes not yet answered
+      // keep theirs, so the server never holds more than the window.
+      run.stats.stalled.add(answered - done);
+      completed.addAndGet(answered - done);
       lastCompletionMicros = nowMicros;
+    }
+    if (nowMicros < pausedUntilMicros) {
+      return;
     }
     while (sentCount < limit && sentCount - completed.get() < run.opts.inflight()
         && !client.writeQueueFull() && burst++ < MAX_BURST) {
@@ -142,9 +152,12 @@ final class Writer {
     }
   }
 
-  void onError(String opId) {
+  void onError(String opId, String code) {
     if (tOf(opId) >= 0) {
       answered++;
+      if (pacer == null && ("unavailable".equals(code) || "rate_limited".equals(code))) {
+        pausedUntilMicros = run.nowMicros() + BACKOFF_MICROS;
+      }
       completed(0, false);
     }
   }

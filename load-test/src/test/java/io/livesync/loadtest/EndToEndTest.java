@@ -44,10 +44,14 @@ class EndToEndTest {
   }
 
   private Report run(String... args) {
+    return runAgainst(server, args);
+  }
+
+  private Report runAgainst(SyncServer target, String... args) {
     String[] all = new String[args.length + 6];
     System.arraycopy(args, 0, all, 0, args.length);
     all[args.length] = "--url";
-    all[args.length + 1] = "ws://127.0.0.1:" + server.port();
+    all[args.length + 1] = "ws://127.0.0.1:" + target.port();
     all[args.length + 2] = "--report-dir";
     all[args.length + 3] = tmp.resolve("report-" + args[0]).toString();
     all[args.length + 4] = "--drain";
@@ -94,6 +98,36 @@ class EndToEndTest {
     assertThat(r.totals().deliveries()).isEqualTo(r.totals().changesCommitted());
     assertThat(r.rates().acksPerSec()).isPositive();
     assertThat(r.checks()).allSatisfy((k, v) -> assertThat(v).as(k).isEqualTo("ok"));
+  }
+
+  /**
+   * A server that sheds writes past {@code worker.maxQueuedWrites} (8 here, against a window of
+   * 4 x 16): each writer answered {@code unavailable} backs off for 100 ms instead of re-filling
+   * its window at once, so the run measures writes, not a storm of rejections.
+   */
+  @Test
+  void closedLoopBacksOffWhenTheServerShedsWrites() throws Exception {
+    Path config = tmp.resolve("shedding.json");
+    java.nio.file.Files.writeString(config, "{\"worker\":{\"maxQueuedWrites\":8},"
+        + "\"limits\":{\"maxWritesPerSecond\":1000000}}");
+    // its own Vertx: two embedded servers on one would share the local bus's addresses
+    Vertx own = Vertx.vertx();
+    try {
+      SyncServer shedding = SyncServer.start(own, ConfigLoader.load(config, Map.of("SYNC_PORT",
+          "0", "SYNC_DATA_DIR", tmp.resolve("shedding").toString()))).await();
+      Report r = runAgainst(shedding, "writes", "--subscribers", "1", "--writers", "4",
+          "--collections", "1", "--closed-loop", "--inflight", "16", "--duration", "2s",
+          "--warmup", "500ms", "--prefix", "shed");
+      shedding.stop().await();
+      countsAgree(r);
+      assertThat(r.errorsByCode()).containsOnlyKeys("unavailable");
+      // Sending for 2.5 s, a writer can fill its window at most once per 100 ms pause (plus the
+      // first): 4 x 26 x 16. Without the pause each rejection frees a slot at once and the
+      // writers loop on rejections.
+      assertThat(r.totals().errors()).isPositive().isLessThanOrEqualTo(4 * 26 * 16);
+    } finally {
+      own.close().await();
+    }
   }
 
   @Test
