@@ -96,6 +96,12 @@ public final class SyncServer {
 
   private Future<Void> deploy(Function<String, ConflictResolver> resolverFor) {
     SyncMetrics metrics = new SyncMetrics();
+    if (bus instanceof LocalSyncBus local) {
+      metrics.gauge("livesync_writes_queued", "Embedded: writes submitted to the worker and not"
+          + " yet answered (at most worker.maxQueuedWrites)", local::queuedWrites);
+      metrics.counter("livesync_writes_shed_total", "Embedded: writes answered unavailable and"
+          + " not applied because worker.maxQueuedWrites writes were waiting", local::shedWrites);
+    }
     Future<Void> worker = Future.succeededFuture();
     if (config.server().role().runsWorker()) {
       worker = vertx.deployVerticle(() -> new WorkerVerticle(bus, store, resolverFor,

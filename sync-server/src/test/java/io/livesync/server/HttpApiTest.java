@@ -635,6 +635,9 @@ class HttpApiTest {
       assertThat(r.contentType).startsWith("text/plain");
       String text = r.body;
       assertThat(text).contains("# TYPE livesync_connections gauge");
+      assertThat(text).contains("# TYPE livesync_writes_queued gauge");
+      assertThat(gauge(text, "livesync_writes_queued")).isZero();
+      assertThat(text).contains("# TYPE livesync_writes_shed_total counter");
       assertThat(gauge(text, "livesync_connections")).isGreaterThanOrEqualTo(1.0);
       ws.subscribe(col, 0, null);
       text = get("/metrics").body;

@@ -225,6 +225,7 @@ class WorkerVerticleTest {
     }
     assertThat(results.subList(0, 7)).noneMatch(Future::isComplete);
     assertThat(bus.queuedWrites()).isEqualTo(7);
+    assertThat(bus.shedWrites()).isEqualTo(3);
 
     gate.complete();
     Future.all(results.subList(0, 7)).await(10, TimeUnit.SECONDS);

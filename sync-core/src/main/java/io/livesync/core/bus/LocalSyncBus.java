@@ -52,6 +52,7 @@ public final class LocalSyncBus implements SyncBus {
   private final int maxQueuedWrites;
   /** Writes submitted and not yet answered by the worker. */
   private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicLong shedTotal = new AtomicLong();
   private final AtomicLong shedSinceLog = new AtomicLong();
   private final AtomicLong lastShedLog =
       new AtomicLong(System.nanoTime() - SHED_LOG_INTERVAL_NANOS);
@@ -100,7 +101,13 @@ public final class LocalSyncBus implements SyncBus {
     return queued.get();
   }
 
+  /** How many writes were refused because {@code maxQueuedWrites} were waiting. */
+  public long shedWrites() {
+    return shedTotal.get();
+  }
+
   private SyncException overloaded() {
+    shedTotal.incrementAndGet();
     long shed = shedSinceLog.incrementAndGet();
     long now = System.nanoTime();
     long last = lastShedLog.get();

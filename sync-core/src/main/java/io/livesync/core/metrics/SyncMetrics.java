@@ -1,12 +1,16 @@
 package io.livesync.core.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The process's meters, scraped at {@code /metrics} in Prometheus text format. One instance per
@@ -86,5 +90,16 @@ public final class SyncMetrics {
 
   public Counter counter(String name) {
     return counters.computeIfAbsent(name, k -> Counter.builder(name).register(registry));
+  }
+
+  /** A gauge read from {@code value} at each scrape. */
+  public void gauge(String name, String description, Supplier<Number> value) {
+    Gauge.builder(name, value).description(description).register(registry);
+  }
+
+  /** A counter whose running total is kept elsewhere and read at each scrape. */
+  public void counter(String name, String description, LongSupplier total) {
+    FunctionCounter.builder(name, total, LongSupplier::getAsLong).description(description)
+        .register(registry);
   }
 }
