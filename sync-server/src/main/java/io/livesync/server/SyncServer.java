@@ -72,10 +72,11 @@ public final class SyncServer {
               .compose(bus -> launch(vertx, config, store, bus, resolverFor)));
     }
     Path db = Path.of(config.store().dataDir(), "livesync.db");
-    return SqliteStore.open(vertx, db, config.store().sqliteSynchronous()).compose(store ->
-        launch(vertx, config, store, new LocalSyncBus(vertx, config.worker().writeTimeoutMillis(),
-            config.worker().maxQueuedWrites()),
-            resolverFor));
+    return SqliteStore.open(vertx, db, config.store().sqliteSynchronous()).compose(store -> {
+      LocalSyncBus bus = new LocalSyncBus(vertx, config.worker().writeTimeoutMillis(),
+          config.worker().maxQueuedWrites());
+      return launch(vertx, config, store, bus, resolverFor);
+    });
   }
 
   private static Future<SyncServer> launch(Vertx vertx, SyncConfig config, Store store,
