@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * 330,000 of them (800 MB of heap) and answered seconds late.
  */
 public final class LocalSyncBus implements SyncBus {
-  static final String WRITES = "livesync.writes";
-  static final String CHANGES_PREFIX = "livesync.changes.";
+  /** Numbers each bus, so that buses sharing one Vertx (several servers in a test) stay apart. */
+  private static final AtomicLong INSTANCES = new AtomicLong();
 
   private static final DeliveryOptions REPLY_OPTIONS = new DeliveryOptions().setLocalOnly(true);
 
@@ -47,6 +47,8 @@ public final class LocalSyncBus implements SyncBus {
   private static final long SHED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final Vertx vertx;
+  private final String writesAddress;
+  private final String changesPrefix;
   private final DeliveryOptions writeOptions;
   private final DeliveryOptions changeOptions;
   private final int maxQueuedWrites;
@@ -71,6 +73,9 @@ public final class LocalSyncBus implements SyncBus {
       throw new IllegalArgumentException("maxQueuedWrites must be >= 1, was " + maxQueuedWrites);
     }
     this.vertx = vertx;
+    long instance = INSTANCES.incrementAndGet();
+    this.writesAddress = "livesync." + instance + ".writes";
+    this.changesPrefix = "livesync." + instance + ".changes.";
     this.maxQueuedWrites = maxQueuedWrites;
     registerCodec(vertx, Write.class);
     registerCodec(vertx, WriteResult.class);
@@ -86,7 +91,7 @@ public final class LocalSyncBus implements SyncBus {
       queued.decrementAndGet();
       return Future.failedFuture(overloaded());
     }
-    return vertx.eventBus().<WriteResult>request(WRITES, write, writeOptions)
+    return vertx.eventBus().<WriteResult>request(writesAddress, write, writeOptions)
         .map(msg -> msg.body())
         .recover(err -> {
           if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
@@ -124,7 +129,7 @@ public final class LocalSyncBus implements SyncBus {
   @Override
   public Future<Subscription> subscribe(String collection, Handler<Change> handler) {
     MessageConsumer<ChangeBatch> consumer = vertx.eventBus().localConsumer(
-        CHANGES_PREFIX + collection, msg -> {
+        changesPrefix + collection, msg -> {
           for (Change c : msg.body().changes()) {
             handler.handle(c);
           }
@@ -134,7 +139,7 @@ public final class LocalSyncBus implements SyncBus {
 
   @Override
   public Future<Void> consumeWrites(Handler<IncomingWrite> handler) {
-    MessageConsumer<Write> consumer = vertx.eventBus().localConsumer(WRITES, msg ->
+    MessageConsumer<Write> consumer = vertx.eventBus().localConsumer(writesAddress, msg ->
         handler.handle(new IncomingWrite() {
           @Override
           public Write write() {
@@ -157,7 +162,7 @@ public final class LocalSyncBus implements SyncBus {
       byCollection.computeIfAbsent(c.collection(), k -> new ArrayList<>()).add(c);
     }
     byCollection.forEach((collection, batch) ->
-        vertx.eventBus().publish(CHANGES_PREFIX + collection, new ChangeBatch(batch),
+        vertx.eventBus().publish(changesPrefix + collection, new ChangeBatch(batch),
             changeOptions));
     return Future.succeededFuture();
   }
