@@ -90,8 +90,7 @@ final class RedisBatches {
       case "dup":
         return CommitResult.duplicate(RedisCodec.op(m.opId(), r.get(at + 1).toString()));
       case "duph":
-        return CommitResult.duplicate(RedisCodec.op(m.opId(), r.get(at + 1).toString(),
-            r.get(at + 2).toString(), r.get(at + 3).toString(), str(r.get(at + 4), "")));
+        return CommitResult.duplicate(RedisCodec.opFromHash(m.opId(), r, at + 1));
       case "conflict":
         return CommitResult.conflict();
       default:
@@ -107,9 +106,5 @@ final class RedisBatches {
 
   private static long num(Response r) {
     return r == null ? 0 : Long.parseLong(r.toString());
-  }
-
-  private static String str(Response r, String absent) {
-    return r == null ? absent : r.toString();
   }
 }

@@ -98,12 +98,17 @@ final class RedisCodec {
     if (r.get(at) != null) {
       return op(opId, r.get(at).toString());
     }
-    if (r.get(at + 1) == null) {
-      return null;
-    }
-    return op(opId, r.get(at + 1).toString(), r.get(at + 2).toString(),
-        r.get(at + 3) == null ? "0" : r.get(at + 3).toString(),
-        r.get(at + 4) == null ? "" : r.get(at + 4).toString());
+    return r.get(at + 1) == null ? null : opFromHash(opId, r, at + 1);
+  }
+
+  /**
+   * An outcome an earlier version stored as a hash, answered as its fields fingerprint, ack
+   * JSON, createdAt and assigned seq from {@code at} (the last two may be absent).
+   */
+  static OpRecord opFromHash(String opId, Response r, int at) {
+    return op(opId, r.get(at).toString(), r.get(at + 1).toString(),
+        r.get(at + 2) == null ? "0" : r.get(at + 2).toString(),
+        r.get(at + 3) == null ? "" : r.get(at + 3).toString());
   }
 
 }
