@@ -52,6 +52,18 @@ public final class ServerState {
     }
   }
 
+  /** A meter's value from the server's {@code /metrics} (Prometheus text), 0 when absent. */
+  public static double metric(URI server, String name) throws Exception {
+    String body = HTTP.send(HttpRequest.newBuilder(server.resolve("/metrics")).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    for (String line : body.split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
+  }
+
   /** id → canonical data and version: what must be equal between replicas. */
   public static Map<String, String> comparable(Map<String, SyncRecord> records) {
     Map<String, String> out = new TreeMap<>();
