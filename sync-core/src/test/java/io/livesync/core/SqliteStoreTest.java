@@ -17,6 +17,7 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -95,6 +96,27 @@ class SqliteStoreTest extends StoreContractTest {
           .isEqualTo(1);
     } finally {
       await(busy.close());
+    }
+  }
+
+  @Test
+  void aFileOfANewerLayoutIsRefusedAndLeftAsItIs() throws Exception {
+    await(store.commit(List.of(insert("todos", "a", doc("v", 1)))));
+    await(store.close());
+    store = null;
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+        Statement st = c.createStatement()) {
+      st.execute("PRAGMA user_version=2");
+    }
+    Throwable failure = awaitFailure(SqliteStore.open(vertx, file(), "FULL"));
+    assertThat(failure).hasStackTraceContaining("store layout 2")
+        .hasStackTraceContaining("knows only up to 1");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file());
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT (SELECT user_version FROM pragma_user_version),"
+            + " (SELECT count(*) FROM records)")) {
+      assertThat(rs.getInt(1)).isEqualTo(2);
+      assertThat(rs.getInt(2)).isEqualTo(1);
     }
   }
 
