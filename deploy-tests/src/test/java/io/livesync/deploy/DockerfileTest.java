@@ -52,6 +52,19 @@ class DockerfileTest {
         .containsExactly(expectedSource, JAR_IN_IMAGE);
   }
 
+  /**
+   * The runtime image is published for amd64 and arm64; without the native library of the
+   * node's architecture the server falls back to Java NIO (it works, at more CPU per socket
+   * write), so the jar carries Netty's epoll library for both.
+   */
+  @Test
+  void theJarCarriesNativeEpollForBothArchitecturesOfTheRuntimeImage() {
+    assertThat(Repo.dependencyClassifiers("sync-server/pom.xml", "io.netty",
+        "netty-transport-native-epoll"))
+        .as("sync-server/pom.xml: netty-transport-native-epoll, one dependency per classifier")
+        .contains("linux-x86_64", "linux-aarch_64");
+  }
+
   @Test
   void entrypointRunsTheJarAsPid1WithContainerAwareMemory() {
     List<String> entrypoint = DockerfileModel.execForm(DOCKERFILE.runtime().last("ENTRYPOINT"));

@@ -85,6 +85,26 @@ final class Repo {
     return out;
   }
 
+  /**
+   * The classifiers of a module's direct dependency on {@code groupId:artifactId}, one per
+   * declaration ({@code ""} for none), in pom order.
+   */
+  static List<String> dependencyClassifiers(String pomPath, String groupId, String artifactId) {
+    List<String> out = new ArrayList<>();
+    Element dependencies = firstElement(pom(pomPath), "dependencies");
+    if (dependencies == null) {
+      return out;
+    }
+    for (Node n = dependencies.getFirstChild(); n != null; n = n.getNextSibling()) {
+      if (n instanceof Element d && groupId.equals(child(d, "groupId"))
+          && artifactId.equals(child(d, "artifactId"))) {
+        String classifier = child(d, "classifier");
+        out.add(classifier == null ? "" : classifier);
+      }
+    }
+    return out;
+  }
+
   private static Element pom(String relative) {
     try {
       DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
