@@ -55,7 +55,8 @@ public final class LocalSyncBus implements SyncBus {
   /** Writes submitted and not yet answered by the worker. */
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicLong shedTotal = new AtomicLong();
-  private final AtomicLong shedSinceLog = new AtomicLong();
+  /** {@link #shedTotal} at the last overload report; written only by the report's winner. */
+  private volatile long shedAtLastLog;
   private final AtomicLong lastShedLog =
       new AtomicLong(System.nanoTime() - SHED_LOG_INTERVAL_NANOS);
 
@@ -112,12 +113,12 @@ public final class LocalSyncBus implements SyncBus {
   }
 
   private SyncException overloaded() {
-    shedTotal.incrementAndGet();
-    long shed = shedSinceLog.incrementAndGet();
+    long total = shedTotal.incrementAndGet();
     long now = System.nanoTime();
     long last = lastShedLog.get();
     if (now - last >= SHED_LOG_INTERVAL_NANOS && lastShedLog.compareAndSet(last, now)) {
-      shedSinceLog.addAndGet(-shed);
+      long shed = total - shedAtLastLog;
+      shedAtLastLog = total;
       LOG.warn("overloaded: {} writes are waiting for the worker (worker.maxQueuedWrites);"
           + " answered {} new writes unavailable since the last report", maxQueuedWrites, shed);
     }
