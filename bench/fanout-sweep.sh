@@ -42,20 +42,14 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-PORT=""
-while [ -z "$PORT" ]; do
-  p=$(( 20000 + RANDOM % 40000 ))
-  (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || PORT=$p
-done
+# free_port, wait_ready
+. "$ROOT/bench/lib.sh"
+PORT=$(free_port)
 echo '{"limits": {"maxWritesPerSecond": 1000000}}' > "$WORK/bench.json"
 SYNC_PORT=$PORT SYNC_DATA_DIR="$WORK/data" java -Xms1g -Xmx2g -jar "$SERVER_JAR" \
   --config "$WORK/bench.json" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 1 150); do
-  curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null || { echo "server not ready" >&2; exit 1; }
+wait_ready "$PORT"
 
 fanout() { # report-dir args...
   local dir="$1"; shift

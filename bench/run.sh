@@ -59,25 +59,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 mkdir -p "$WORK/reports"
 
-free_port() {
-  local p
-  while :; do
-    p=$(( 20000 + RANDOM % 40000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return
-    fi
-  done
-}
-
-wait_ready() { # port
-  for _ in $(seq 1 150); do
-    curl -sf "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  echo "server on port $1 did not become ready" >&2
-  return 1
-}
+# free_port, wait_ready
+. "$ROOT/bench/lib.sh"
 
 # Per-connection write limit raised so saturation is the server's, not the rate limiter's.
 cat > "$WORK/bench.json" <<'EOF'
