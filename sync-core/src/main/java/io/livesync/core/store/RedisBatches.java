@@ -60,13 +60,15 @@ final class RedisBatches {
 
   /** The ARGV of one {@code commit.lua} call for the mutations at {@code chunk}. */
   static List<String> commitArgs(List<Mutation> ms, List<Integer> chunk, long now,
-      long opRetentionMillis, String epochCandidate) {
+      long opRetentionMillis, String epochCandidate, RedisWitness.Seen witness) {
     String c = ms.get(chunk.get(0)).collection();
-    List<String> args = new ArrayList<>(4 + 9 * chunk.size());
+    List<String> args = new ArrayList<>(6 + 9 * chunk.size());
     args.add(Long.toString(now));
     args.add(Long.toString(opRetentionMillis));
     args.add(epochCandidate);
     args.add(RedisKeys.changes(c));
+    args.add(witness == null ? "" : witness.epoch());
+    args.add(witness == null ? "0" : Long.toString(witness.seq()));
     for (int i : chunk) {
       Mutation m = ms.get(i);
       StoredRecord next = m.next();
@@ -102,6 +104,28 @@ final class RedisBatches {
         Change change = m.change().withSeq(seq);
         return CommitResult.committed(ack, change);
     }
+  }
+
+  /** The epoch a {@code commit.lua} answer of {@code count} mutations committed in, or "". */
+  static String commitEpoch(Response r, int count) {
+    return r.get(5 * count).toString();
+  }
+
+  /** The seq found below the witness when the answer reports a lost tail, else -1. */
+  static long lostTailAt(Response r, int count) {
+    String at = r.get(5 * count + 1).toString();
+    return at.isEmpty() ? -1 : Long.parseLong(at);
+  }
+
+  /** The highest seq a {@code commit.lua} answer of {@code count} mutations assigned, or 0. */
+  static long highestSeq(Response r, int count) {
+    long max = 0;
+    for (int k = 0; k < count; k++) {
+      if ("ok".equals(r.get(5 * k).toString())) {
+        max = Math.max(max, num(r.get(5 * k + 1)));
+      }
+    }
+    return max;
   }
 
   private static long num(Response r) {

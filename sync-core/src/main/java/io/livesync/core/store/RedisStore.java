@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cluster store: records, histories and opId outcomes in Redis ({@link RedisKeys} has the
@@ -49,6 +51,7 @@ import java.util.UUID;
  * by itself. Thread-safe; futures complete on the Redis connection's context.
  */
 public final class RedisStore implements Store {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
   static final RedisScript COMMIT = RedisScript.load("commit");
   static final RedisScript PRIORS = RedisScript.load("priors");
   static final RedisScript COLLECTION = RedisScript.load("collection");
@@ -67,6 +70,7 @@ public final class RedisStore implements Store {
   private final long opRetentionMillis;
   private final RedisInFlight inFlight = new RedisInFlight();
   private final RedisPurge purge;
+  private final RedisWitness witnesses = new RedisWitness();
 
   RedisStore(RedisLink link, long opRetentionMillis) {
     this.link = link;
@@ -230,9 +234,12 @@ public final class RedisStore implements Store {
           }
         }
         for (List<Integer> chunk : RedisBatches.chunksByCollection(own, Mutation::collection, CHUNK)) {
+          String collection = own.get(chunk.get(0)).collection();
+          RedisWitness.Seen witness = witnesses.of(collection);
           Future<Response> answered =
-              link.eval(COMMIT, RedisBatches.commitKeys(own, chunk),
-                  RedisBatches.commitArgs(own, chunk, now, opRetentionMillis, newEpoch()));
+              link.eval(COMMIT, RedisBatches.commitKeys(own, chunk), RedisBatches.commitArgs(
+                  own, chunk, now, opRetentionMillis, newEpoch(), witness))
+                  .onSuccess(r -> witnessed(collection, witness, r, chunk.size()));
           for (int k = 0; k < chunk.size(); k++) {
             Mutation m = own.get(chunk.get(k));
             int at = 5 * k;
@@ -249,6 +256,20 @@ public final class RedisStore implements Store {
         });
       });
     });
+  }
+
+  /** Remembers what a commit call committed, and reports a lost tail it found. */
+  private void witnessed(String collection, RedisWitness.Seen witness, Response r, int count) {
+    String epoch = RedisBatches.commitEpoch(r, count);
+    long lostAt = RedisBatches.lostTailAt(r, count);
+    if (lostAt >= 0) {
+      LOG.warn("collection {} lost its history after seq {}: this process had committed up to"
+          + " seq {} in epoch {}, so Redis came back without acknowledged writes (appendfsync"
+          + " everysec, or an older snapshot); the collection now has epoch {} and goes on from"
+          + " seq {}, and every client of it resets", collection, lostAt, witness.seq(),
+          witness.epoch(), epoch, witness.seq());
+    }
+    witnesses.saw(collection, epoch, RedisBatches.highestSeq(r, count));
   }
 
   /** The opId belongs to another collection: answer with that collection's outcome. */

@@ -1,14 +1,22 @@
 -- Commits mutations of one collection atomically, in order (RedisStore.commit). All keys share
 -- the collection's hash tag.
 -- KEYS: 1 seq  2 idx  3 live  4 tomb  5 meta, then per mutation i (from 0): 6+2i rec  7+2i op
--- ARGV: 1 createdAt  2 opId TTL millis  3 epoch candidate  4 channel, then per mutation i
---       (from 0) at 5+9i: outcome tail (RedisCodec.outcomeTail: fingerprint and ack JSON),
---       expectedVersion, hasNext (1/0), newVersion, deleted (1/0), updatedAt, record JSON (no
---       seq), change JSON without its closing brace and seq, id
+-- ARGV: 1 createdAt  2 opId TTL millis  3 epoch candidate  4 channel  5 witness epoch ('' for
+--       none)  6 witness seq, then per mutation i (from 0) at 7+9i: outcome tail
+--       (RedisCodec.outcomeTail: fingerprint and ack JSON), expectedVersion, hasNext (1/0),
+--       newVersion, deleted (1/0), updatedAt, record JSON (no seq), change JSON without its
+--       closing brace and seq, id
 -- Returns 5 entries per mutation: 'dup', stored outcome string, -, -, -
 --       | 'duph' (an outcome stored as a hash by an earlier version), fingerprint, ackJson,
 --         createdAt, seq or ''
 --       | 'conflict', currentVersion, -, -, - | 'ok', seq (0 when only the outcome was stored), -, -, -
+--       then 2 more: the epoch the changes were committed in ('' when none was), and the seq
+--       found when the witness showed a lost tail ('' when it did not)
+-- The witness is the highest (epoch, seq) the calling process has committed to this
+-- collection. A seq below it in the same epoch means Redis lost acknowledged writes (a restart
+-- without them, e.g. appendfsync everysec or a restored snapshot): the history is then given a
+-- new epoch, so that every client resets instead of keeping the lost changes, and the seq goes
+-- on from the witness, so that no seq is used twice.
 -- The outcome is one string 'createdAt:seq:tail' with a TTL (SET PX): one key, no index;
 -- purgeOps finds outcomes by SCAN. Earlier versions stored a hash (f, a, c, s) indexed in the
 -- ops zset; those are still read (a GET on a hash fails, then HMGET) until they expire.
@@ -27,10 +35,11 @@ local function answer(kind, a, b, c, d)
   out[#out + 1] = d or ''
 end
 local epoch = nil
+local lostAt = ''
 local published = {}
 local n = (#KEYS - 5) / 2
 for i = 0, n - 1 do
-  local rec, op, a = KEYS[6 + 2 * i], KEYS[7 + 2 * i], 5 + 9 * i
+  local rec, op, a = KEYS[6 + 2 * i], KEYS[7 + 2 * i], 7 + 9 * i
   local prev = redis.pcall('GET', op)
   if type(prev) == 'table' then
     local h = redis.call('HMGET', op, 'f', 'a', 'c', 's')
@@ -56,6 +65,15 @@ for i = 0, n - 1 do
         if not epoch then
           redis.call('HSETNX', KEYS[5], 'epoch', ARGV[3])
           epoch = redis.call('HGET', KEYS[5], 'epoch')
+          if epoch == ARGV[5] then
+            local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+            if current < tonumber(ARGV[6]) then
+              lostAt = string.format('%d', current)
+              epoch = ARGV[3]
+              redis.call('HSET', KEYS[5], 'epoch', epoch)
+              redis.call('SET', KEYS[1], ARGV[6])
+            end
+          end
         end
         local id, deleted, updatedAt = ARGV[a + 8], ARGV[a + 4], ARGV[a + 5]
         seq = redis.call('INCR', KEYS[1])
@@ -90,4 +108,6 @@ if #published == 1 then
 elseif #published > 1 then
   redis.call('PUBLISH', ARGV[4], '[' .. table.concat(published, ',') .. ']')
 end
+out[#out + 1] = epoch or ''
+out[#out + 1] = lostAt
 return out
