@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *       last seq, delivered as full-state items (op insert/delete; seqs may skip);
  *   <li>while catching up, live messages are not delivered; a message or poll meanwhile makes
  *       the catch-up run another round, so nothing published meanwhile is missed;
- *   <li>a new epoch (the Redis history was lost) restarts delivery from seq 0 of the new history.
+ *   <li>a new epoch (the Redis history was lost) is told to every handler's {@code newHistory},
+ *       then delivery restarts from seq 0 of the new history.
  * </ul>
  *
  * <p>One Redis subscription per collection, shared (reference counted) by every handler of the
@@ -65,8 +66,8 @@ final class RedisChangeFeed {
     this.pollIntervalMillis = pollIntervalMillis;
   }
 
-  /** One handler and the context it runs on. */
-  private record Sink(Handler<Change> handler, Context context) {
+  /** One handler, whom to tell of a new history, and the context both run on. */
+  private record Sink(Handler<Change> handler, Handler<String> newHistory, Context context) {
   }
 
   /** A subscribed collection. */
@@ -92,8 +93,9 @@ final class RedisChangeFeed {
   }
 
   /** On the bus context. */
-  Future<Subscription> subscribe(String collection, Handler<Change> handler, Context context) {
-    Sink sink = new Sink(handler, context);
+  Future<Subscription> subscribe(String collection, Handler<Change> handler,
+      Handler<String> newHistory, Context context) {
+    Sink sink = new Sink(handler, newHistory, context);
     Feed feed = feeds.get(collection);
     if (feed == null) {
       feed = new Feed(collection, ctx.promise());
@@ -240,6 +242,15 @@ final class RedisChangeFeed {
     feed.epoch = epoch;
     feed.lastSeq = 0;
     feed.seenByPoll = 0;
+    for (Sink sink : List.copyOf(feed.sinks)) {
+      sink.context().runOnContext(v -> {
+        try {
+          sink.newHistory().handle(epoch);
+        } catch (RuntimeException e) {
+          LOG.error("a new-history handler of {} failed", feed.collection, e);
+        }
+      });
+    }
   }
 
   private void catchUp(Feed feed) {

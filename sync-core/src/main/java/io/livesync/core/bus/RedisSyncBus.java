@@ -213,11 +213,17 @@ public final class RedisSyncBus implements SyncBus {
 
   @Override
   public Future<Subscription> subscribe(String collection, Handler<Change> handler) {
+    return subscribe(collection, handler, epoch -> { });
+  }
+
+  @Override
+  public Future<Subscription> subscribe(String collection, Handler<Change> handler,
+      Handler<String> newHistory) {
     Context caller = Vertx.currentContext();
     Context target = caller != null ? caller : ctx;
     return onContext(() -> closed
         ? Future.failedFuture(new SyncException(ErrorCode.UNAVAILABLE, "the bus is closed"))
-        : feed.subscribe(collection, handler, target));
+        : feed.subscribe(collection, handler, newHistory, target));
   }
 
   @Override

@@ -145,6 +145,21 @@ final class RedisWriteConsumer {
     ownPendingCursor = "0";
     failures++;
     long delay = Math.min(MAX_RETRY_MILLIS, 50L << Math.min(failures, 7));
+    String reply = RedisLink.redisError(err);
+    if (reply != null && reply.startsWith("NOGROUP")) {
+      // the stream or its group is gone (a flushed Redis, or one back from an older snapshot):
+      // without the group no worker would ever read a write again
+      LOG.warn("the write stream's consumer group is missing (Redis lost its data); creating it"
+          + " again");
+      ensureGroup(link).onComplete(ar -> ctx.runOnContext(v -> {
+        if (ar.failed()) {
+          LOG.warn("creating the consumer group failed ({}); retrying in {} ms",
+              ar.cause().toString(), delay);
+        }
+        ctx.setTimer(ar.succeeded() ? 1 : delay, t -> read());
+      }));
+      return;
+    }
     LOG.warn("reading writes from Redis failed ({}); retrying in {} ms", err.toString(), delay);
     ctx.setTimer(delay, t -> read());
   }

@@ -36,6 +36,19 @@ public interface SyncBus {
   /** Gateway side: delivers the collection's changes to {@code handler} until unsubscribed. */
   Future<Subscription> subscribe(String collection, Handler<Change> handler);
 
+  /**
+   * As {@link #subscribe(String, Handler)}, and calls {@code newHistory} with the new epoch when
+   * the collection's history was replaced while subscribed (its store lost data: a flushed
+   * Redis, or one back without its last writes), in order with the changes: those delivered
+   * after the call belong to the new history, whose seqs may repeat earlier ones. A bus whose
+   * history cannot be replaced while it runs (the embedded one: SQLite is replaced only with
+   * the process stopped) never calls it.
+   */
+  default Future<Subscription> subscribe(String collection, Handler<Change> handler,
+      Handler<String> newHistory) {
+    return subscribe(collection, handler);
+  }
+
   /** Worker side: receives writes; the handler runs on the caller's context. */
   Future<Void> consumeWrites(Handler<IncomingWrite> handler);
 

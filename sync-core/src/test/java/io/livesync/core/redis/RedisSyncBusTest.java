@@ -376,6 +376,55 @@ class RedisSyncBusTest {
   }
 
   @Test
+  void aReplacedHistoryIsToldToTheSubscriberBeforeItsChanges() throws Exception {
+    RedisSyncBus gateway = bus(options("gateway-1"));
+    List<String> events = new ArrayList<>();
+    Recorder recorder = new Recorder() {
+      @Override
+      public synchronized void handle(Change c) {
+        events.add("seq " + c.seq() + " " + c.id());
+        super.handle(c);
+      }
+    };
+    await(gateway.subscribe("todos", recorder, epoch -> {
+      synchronized (recorder) {
+        events.add("epoch " + epoch);
+      }
+    }));
+    for (int i = 1; i <= 3; i++) {
+      await(store.commit(List.of(insert("todos", "old" + i, doc()))));
+    }
+    recorder.awaitUntil("the old history", l -> l.size() == 3);
+
+    assertThat(redis.command("FLUSHALL")).isEqualTo("OK");
+    await(store.commit(List.of(insert("todos", "new1", doc()))));
+    recorder.awaitUntil("the new history's first change", l -> l.size() == 4);
+
+    String epoch = await(store.collection("todos")).epoch();
+    synchronized (recorder) {
+      assertThat(events).containsExactly("seq 1 old1", "seq 2 old2", "seq 3 old3",
+          "epoch " + epoch, "seq 1 new1");
+    }
+  }
+
+  @Test
+  void aWorkerWhoseConsumerGroupVanishedCreatesItAgain() throws Exception {
+    RedisSyncBus gateway = bus(options("gateway-1").withWriteTimeoutMillis(20_000));
+    RedisSyncBus worker = bus(options("worker-1"));
+    await(worker.consumeWrites(in -> in.reply(WriteResult.ack(appliedAck(in.write(), 1)))));
+    Write before = write("todos", "before");
+    assertThat(await(gateway.submit(before)).ack()).isEqualTo(appliedAck(before, 1));
+
+    // a flushed Redis (or one back from a snapshot older than the group) has no group: a worker
+    // that only retried its read would never see a write again
+    assertThat(redis.command("FLUSHALL")).isEqualTo("OK");
+    Write after = write("todos", "after");
+    assertThat(await(gateway.submit(after)).ack()).isEqualTo(appliedAck(after, 1));
+    assertThat(redis.command("XINFO", "GROUPS", RedisSyncBus.WRITES))
+        .contains(RedisSyncBus.GROUP);
+  }
+
+  @Test
   void handlersRunOnTheSubscribersContext() throws Exception {
     RedisSyncBus gateway = bus(options("gateway-1"));
     io.vertx.core.Context subscriberContext = vertx.getOrCreateContext();
@@ -424,7 +473,7 @@ class RedisSyncBusTest {
   }
 
   /** Records delivered changes; the test thread waits on it for a condition. */
-  private static final class Recorder implements Handler<Change> {
+  private static class Recorder implements Handler<Change> {
     private final List<Change> changes = new ArrayList<>();
 
     @Override

@@ -39,6 +39,11 @@ import java.util.List;
  * are no longer queued for it. When it drains, catch up from the last seq delivered: ten updates
  * of one record become one item.
  *
+ * <p>A replaced history (the bus reports a new epoch: the store lost data) is never continued
+ * from the old cursor: every catch-up page is checked against the epoch the client's cursor
+ * lives in, and a LIVE subscription (or one whose catch-up ends in the old epoch) catches up
+ * again at once, so the client is sent {@code reset} and the new history from seq 0.
+ *
  * <p>Confined to the connection's event loop.
  */
 final class CollectionSub {
@@ -54,6 +59,8 @@ final class CollectionSub {
   private State state = State.CATCHING_UP;
   private long lastSeq;
   private String epoch;
+  /** The newest epoch the bus reported while subscribed, or null. */
+  private String busEpoch;
   private int generation;
   private boolean joined;
   private List<Buffered> buffer = new ArrayList<>();
@@ -115,6 +122,18 @@ final class CollectionSub {
     }
   }
 
+  /**
+   * The bus reports the collection's history replaced. LIVE on another epoch: catch up now (the
+   * page's epoch check resets the client). CATCHING_UP: {@link #finish} compares. LAGGING: the
+   * catch-up after the drain checks the epoch anyway.
+   */
+  void historyReplaced(String newEpoch) {
+    busEpoch = newEpoch;
+    if (state == State.LIVE && !newEpoch.equals(epoch)) {
+      catchUp(lastSeq, true, epoch);
+    }
+  }
+
   /** The socket drained: a lagging subscription catches up from its last delivered seq. */
   void onDrained() {
     if (state == State.LAGGING) {
@@ -154,7 +173,8 @@ final class CollectionSub {
       if (gen != generation) {
         return Future.succeededFuture();
       }
-      if (checkCursor && mustReset(cursor, clientEpoch, page.info())) {
+      boolean otherHistory = clientEpoch != null && !clientEpoch.equals(page.info().epoch());
+      if (otherHistory || checkCursor && mustReset(cursor, clientEpoch, page.info())) {
         conn.send(Codec.reset(collection));
         return page(gen, 0, false, null);
       }
@@ -166,7 +186,8 @@ final class CollectionSub {
         // chain until the whole catch-up ends, so capturing the page kept every page of a
         // million-record catch-up in memory at once
         long next = page.cursor();
-        return conn.whenWritable().compose(v -> page(gen, next, false, null));
+        String pageEpoch = page.info().epoch();
+        return conn.whenWritable().compose(v -> page(gen, next, false, pageEpoch));
       }
       finish(page.cursor(), page.info().epoch());
       return Future.succeededFuture();
@@ -193,8 +214,9 @@ final class CollectionSub {
     boolean overflowed = bufferOverflow;
     buffer = new ArrayList<>();
     bufferOverflow = false;
-    if (overflowed) {
-      catchUp(lastSeq, false, null);
+    if (overflowed || busEpoch != null && !busEpoch.equals(epoch)) {
+      // buffered changes were dropped, or may belong to a history that replaced this one
+      catchUp(lastSeq, false, epoch);
       return;
     }
     for (Buffered b : pending) {

@@ -47,6 +47,12 @@ final class FanOut {
             } else {
               context.runOnContext(v -> created.accept(c));
             }
+          }, epoch -> {
+            if (io.vertx.core.Vertx.currentContext() == context) {
+              created.historyReplaced(epoch);
+            } else {
+              context.runOnContext(v -> created.historyReplaced(epoch));
+            }
           }));
       created.registration.onFailure(err -> topics.remove(sub.collection(), created));
       topic = created;
@@ -94,6 +100,19 @@ final class FanOut {
         context.runOnContext(deliverQueued);
       }
       queued.add(change);
+    }
+
+    /**
+     * The collection's history was replaced: the changes queued so far (of the old history) go
+     * out first, then every member learns of the new epoch, before any change of it.
+     */
+    void historyReplaced(String epoch) {
+      if (!queued.isEmpty()) {
+        deliverQueued();
+      }
+      for (CollectionSub member : List.copyOf(members)) {
+        member.historyReplaced(epoch);
+      }
     }
 
     private void deliverQueued() {

@@ -91,22 +91,7 @@ final class Verify {
     int catchUps = 0;
     for (SyncPeer p : peers) {
       p.awaitCursor(seq, convergeMillis);
-      Map<String, SyncPeer.Rec> replica = p.replica();
-      assertThat(replica.keySet()).as("%s: records", p.name).isEqualTo(pulled.keySet());
-      for (Map.Entry<String, JsonNode> e : pulled.entrySet()) {
-        JsonNode item = e.getValue();
-        SyncPeer.Rec r = replica.get(e.getKey());
-        boolean deleted = item.path("op").asText().equals("delete");
-        assertThat(r.deleted()).as("%s: %s deleted", p.name, e.getKey()).isEqualTo(deleted);
-        assertThat(r.version()).as("%s: %s version", p.name, e.getKey())
-            .isEqualTo(item.path("version").asLong());
-        assertThat(r.seq()).as("%s: %s seq", p.name, e.getKey())
-            .isEqualTo(item.path("seq").asLong());
-        if (!deleted) {
-          assertThat(r.data()).as("%s: %s data", p.name, e.getKey()).isEqualTo(item.path("data"));
-        }
-      }
-      assertThat(p.violations()).as("%s: stream violations", p.name).isEmpty();
+      holdsExactly(p, pulled);
       assertThat(p.gaps()).isZero();
       assertThat(p.duplicates()).isZero();
       assertThat(p.resets()).as("%s: resets", p.name).isZero();
@@ -126,5 +111,28 @@ final class Verify {
       catchUps += p.unsolicitedSynced();
     }
     return new Report(seq, acks.size(), bySeq.size(), pulled.size(), live, items, catchUps);
+  }
+
+  /**
+   * The peer's replica holds exactly the pulled records (data, tombstone, version, seq), and its
+   * stream broke no rule.
+   */
+  static void holdsExactly(SyncPeer p, Map<String, JsonNode> pulled) {
+    Map<String, SyncPeer.Rec> replica = p.replica();
+    assertThat(replica.keySet()).as("%s: records", p.name).isEqualTo(pulled.keySet());
+    for (Map.Entry<String, JsonNode> e : pulled.entrySet()) {
+      JsonNode item = e.getValue();
+      SyncPeer.Rec r = replica.get(e.getKey());
+      boolean deleted = item.path("op").asText().equals("delete");
+      assertThat(r.deleted()).as("%s: %s deleted", p.name, e.getKey()).isEqualTo(deleted);
+      assertThat(r.version()).as("%s: %s version", p.name, e.getKey())
+          .isEqualTo(item.path("version").asLong());
+      assertThat(r.seq()).as("%s: %s seq", p.name, e.getKey())
+          .isEqualTo(item.path("seq").asLong());
+      if (!deleted) {
+        assertThat(r.data()).as("%s: %s data", p.name, e.getKey()).isEqualTo(item.path("data"));
+      }
+    }
+    assertThat(p.violations()).as("%s: stream violations", p.name).isEmpty();
   }
 }
