@@ -483,10 +483,11 @@ export class LiveSyncClient {
     let since = st.cursor?.seq ?? 0;
     let epoch = st.cursor?.epoch;
     st.staging = null;
-    for (let first = true; ; first = false) {
+    for (;;) {
       const page = await this.#http.pull(st.name, since, epoch);
       if (gen !== this.#pollGen || this.#closed) return;
-      if (first && page.reset) {
+      // any page can say reset: a later one when the history was replaced between two pages
+      if (page.reset) {
         st.beginReset();
         this.#events.emit('reset', { collection: st.name });
       }

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { PULL_PAGE } from '../src/http.js';
 import { memoryStorage } from '../src/livesync.js';
 import { startProxy } from './proxy.js';
 import { serverApi, startServer } from './server.js';
@@ -304,6 +305,35 @@ describe('server-driven resets and conflicts', () => {
     const stored = await storage.loadCollection(name);
     assert.deepEqual(stored.records.map((r) => r.id), ['real']);
     assert.equal(stored.cursor.epoch, done.epoch);
+  });
+
+  test('a history replaced between two pull pages resets the copy on that page', EACH, async () => {
+    const name = fresh('replaced');
+    // the same collection with another history: what a cluster serves after Redis lost its data
+    const other = await startServer();
+    try {
+      await serverApi(other.url).put(name, 'b1', { from: 'other' });
+      for (let i = 0; i <= PULL_PAGE; i++) await api.put(name, `a${i}`, { i });
+      let pulls = 0;
+      // the first pull page comes from this server, everything after it from the other one
+      const switching = (url, init) => {
+        const u = String(url);
+        if (u.includes('/v1/sync/pull')) pulls++;
+        return fetch(pulls >= 2 && u.startsWith(server.url) ? other.url + u.slice(server.url.length) : u, init);
+      };
+      const a = client(undefined, { realtime: false, pollInterval: 100, fetch: switching });
+      const resets = [];
+      a.on('reset', (e) => resets.push(e.collection));
+      const syncing = nextEvent(a, 'synced', (e) => e.collection === name);
+      const todos = a.collection(name);
+      const done = await syncing;
+      assert.equal(pulls, 2, 'a full page from this server, then the other one\'s reset page');
+      assert.deepEqual(resets, [name]);
+      assert.equal(done.reset, true);
+      assert.deepEqual(contents(await todos.list()), { b1: { from: 'other' } });
+    } finally {
+      await other.stop();
+    }
   });
 
   test('an offline write older than a concurrent one is superseded and shown as a conflict', EACH, async () => {
