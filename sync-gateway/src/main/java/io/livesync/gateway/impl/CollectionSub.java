@@ -215,7 +215,11 @@ final class CollectionSub {
     buffer = new ArrayList<>();
     bufferOverflow = false;
     if (overflowed || busEpoch != null && !busEpoch.equals(epoch)) {
-      // buffered changes were dropped, or may belong to a history that replaced this one
+      // buffered changes were dropped, or may belong to a history that replaced this one. One
+      // more round settles it: the bus saw its epoch in the store, so the round reads that
+      // epoch or a newer one (whose own report comes later); forgetting the report keeps a
+      // stale one from sending the subscription round after round.
+      busEpoch = null;
       catchUp(lastSeq, false, epoch);
       return;
     }
