@@ -111,21 +111,15 @@ final class RedisBatches {
     return r.get(5 * count).toString();
   }
 
-  /** The seq found below the witness when the answer reports a lost tail, else -1. */
-  static long lostTailAt(Response r, int count) {
-    String at = r.get(5 * count + 1).toString();
-    return at.isEmpty() ? -1 : Long.parseLong(at);
+  /** The last seq a {@code commit.lua} answer of {@code count} mutations assigned, or 0. */
+  static long lastSeq(Response r, int count) {
+    return num(r.get(5 * count + 1));
   }
 
-  /** The highest seq a {@code commit.lua} answer of {@code count} mutations assigned, or 0. */
-  static long highestSeq(Response r, int count) {
-    long max = 0;
-    for (int k = 0; k < count; k++) {
-      if ("ok".equals(r.get(5 * k).toString())) {
-        max = Math.max(max, num(r.get(5 * k + 1)));
-      }
-    }
-    return max;
+  /** The seq found below the witness when the answer reports a lost tail, else -1. */
+  static long lostTailAt(Response r, int count) {
+    String at = r.get(5 * count + 2).toString();
+    return at.isEmpty() ? -1 : Long.parseLong(at);
   }
 
   private static long num(Response r) {

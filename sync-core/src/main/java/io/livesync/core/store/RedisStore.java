@@ -269,7 +269,7 @@ public final class RedisStore implements Store {
           + " seq {}, and every client of it resets", collection, lostAt, witness.seq(),
           witness.epoch(), epoch, witness.seq());
     }
-    witnesses.saw(collection, epoch, RedisBatches.highestSeq(r, count));
+    witnesses.saw(collection, epoch, RedisBatches.lastSeq(r, count));
   }
 
   /** The opId belongs to another collection: answer with that collection's outcome. */

@@ -10,8 +10,9 @@
 --       | 'duph' (an outcome stored as a hash by an earlier version), fingerprint, ackJson,
 --         createdAt, seq or ''
 --       | 'conflict', currentVersion, -, -, - | 'ok', seq (0 when only the outcome was stored), -, -, -
---       then 2 more: the epoch the changes were committed in ('' when none was), and the seq
---       found when the witness showed a lost tail ('' when it did not)
+--       then 3 more: the epoch the changes were committed in ('' when none was), the last seq
+--       assigned (0 when none was), and the seq found when the witness showed a lost tail (''
+--       when it did not)
 -- The witness is the highest (epoch, seq) the calling process has committed to this
 -- collection. A seq below it in the same epoch means Redis lost acknowledged writes (a restart
 -- without them, e.g. appendfsync everysec or a restored snapshot): the history is then given a
@@ -35,6 +36,8 @@ local function answer(kind, a, b, c, d)
   out[#out + 1] = d or ''
 end
 local epoch = nil
+local witnessEpoch, witnessSeq = ARGV[5], tonumber(ARGV[6])
+local lastSeq = 0
 local lostAt = ''
 local published = {}
 local n = (#KEYS - 5) / 2
@@ -65,18 +68,19 @@ for i = 0, n - 1 do
         if not epoch then
           redis.call('HSETNX', KEYS[5], 'epoch', ARGV[3])
           epoch = redis.call('HGET', KEYS[5], 'epoch')
-          if epoch == ARGV[5] then
-            local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-            if current < tonumber(ARGV[6]) then
-              lostAt = string.format('%d', current)
-              epoch = ARGV[3]
-              redis.call('HSET', KEYS[5], 'epoch', epoch)
-              redis.call('SET', KEYS[1], ARGV[6])
-            end
-          end
         end
         local id, deleted, updatedAt = ARGV[a + 8], ARGV[a + 4], ARGV[a + 5]
         seq = redis.call('INCR', KEYS[1])
+        if seq <= witnessSeq and epoch == witnessEpoch then
+          -- Redis lost seqs this caller committed: a new history, going on after the witness
+          -- (only the call's first INCR can get here: the ones after are above the witness)
+          lostAt = string.format('%d', seq - 1)
+          epoch = ARGV[3]
+          redis.call('HSET', KEYS[5], 'epoch', epoch)
+          seq = witnessSeq + 1
+          redis.call('SET', KEYS[1], seq)
+        end
+        lastSeq = seq
         redis.call('HSET', rec, 'v', ARGV[a + 3], 's', seq, 'u', updatedAt, 'd', deleted,
           'j', ARGV[a + 6])
         redis.call('ZADD', KEYS[2], seq, id)
@@ -109,5 +113,6 @@ elseif #published > 1 then
   redis.call('PUBLISH', ARGV[4], '[' .. table.concat(published, ',') .. ']')
 end
 out[#out + 1] = epoch or ''
+out[#out + 1] = lastSeq
 out[#out + 1] = lostAt
 return out
