@@ -41,6 +41,7 @@ public final class ConfigLoader {
     m.put("SYNC_ALLOWED_ORIGINS", "websocket.allowedOrigins");
     m.put("SYNC_WS_COMPRESSION", "websocket.compression");
     m.put("SYNC_PING_INTERVAL_MS", "websocket.pingIntervalMillis");
+    m.put("SYNC_MAX_CONNECTIONS", "websocket.maxConnections");
     m.put("SYNC_DEFAULT_STRATEGY", "worker.defaultStrategy");
     m.put("SYNC_AUTH", "auth.enabled");
     m.put("SYNC_JWT_SECRET", "auth.jwtSecret");
@@ -122,7 +123,9 @@ public final class ConfigLoader {
         s.longMin("pingIntervalMillis", 30_000, 100),
         s.list("allowedOrigins"),
         s.bool("compression", false),
-        s.longMin("maxTotalBacklogBytes", WebSocketConfig.defaultMaxTotalBacklogBytes(), 1));
+        s.longMin("maxTotalBacklogBytes", WebSocketConfig.defaultMaxTotalBacklogBytes(), 1),
+        s.intRange("maxConnections", WebSocketConfig.defaultMaxConnections(), 1,
+            Integer.MAX_VALUE));
 
     s = new Section(root, "worker");
     List<ConflictRule> rules = new ArrayList<>();
@@ -211,6 +214,7 @@ public final class ConfigLoader {
         ? "(any)" : String.join(",", c.websocket().allowedOrigins()));
     line(sb, "websocket.compression", c.websocket().compression());
     line(sb, "websocket.maxTotalBacklogBytes", c.websocket().maxTotalBacklogBytes());
+    line(sb, "websocket.maxConnections", c.websocket().maxConnections());
     line(sb, "worker.defaultStrategy", c.worker().defaultStrategy());
     line(sb, "worker.rules", c.worker().rules());
     line(sb, "worker.maxBatch", c.worker().maxBatch());

@@ -15,9 +15,27 @@ import java.util.List;
  *     before the slow-consumer rule applies to every connection holding more than a little of
  *     it (default: a quarter of the JVM's maximum heap, {@link #defaultMaxTotalBacklogBytes()});
  *     {@code limits.maxBacklogBytes} bounds one connection, this bounds them all
+ * @param maxConnections open WebSockets the process holds at most, across its gateway
+ *     instances; a handshake beyond it is refused with HTTP 503 before authentication (default:
+ *     one per 16 KiB of the JVM's maximum heap, at least 1,000,
+ *     {@link #defaultMaxConnections()}; env {@code SYNC_MAX_CONNECTIONS})
  */
 public record WebSocketConfig(long pingIntervalMillis, List<String> allowedOrigins,
-    boolean compression, long maxTotalBacklogBytes) {
+    boolean compression, long maxTotalBacklogBytes, int maxConnections) {
+
+  /** Heap set aside per connection by {@link #defaultMaxConnections()}. */
+  static final long HEAP_PER_CONNECTION = 16 * 1024;
+
+  /**
+   * One connection per 16 KiB of the JVM's maximum heap, at least 1,000: an idle connection holds
+   * 2.3 KiB of heap (docs/benchmarks.md), so this leaves about seven times that for connections
+   * that are busy, and a process at the cap still has most of its heap for everything else. A
+   * 2 GiB heap allows 131,072 connections; a 512 MiB one 32,768.
+   */
+  public static int defaultMaxConnections() {
+    return (int) Math.min(Integer.MAX_VALUE,
+        Math.max(1_000, Runtime.getRuntime().maxMemory() / HEAP_PER_CONNECTION));
+  }
 
   /**
    * A quarter of the JVM's maximum heap. Queued output is held in direct buffers, whose limit

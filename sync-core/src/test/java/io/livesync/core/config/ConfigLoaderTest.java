@@ -44,6 +44,8 @@ class ConfigLoaderTest {
     assertThat(c.websocket().pingIntervalMillis()).isEqualTo(30_000);
     assertThat(c.websocket().allowedOrigins()).isEmpty();
     assertThat(c.websocket().compression()).isFalse();
+    assertThat(c.websocket().maxConnections()).isEqualTo((int) Math.max(1_000,
+        Runtime.getRuntime().maxMemory() / (16 * 1024)));
     assertThat(c.worker().defaultStrategy()).isEqualTo("field-lww");
     assertThat(c.worker().rules()).isEmpty();
     assertThat(c.worker().maxBatch()).isEqualTo(1000);
@@ -220,6 +222,7 @@ class ConfigLoaderTest {
     m.put("SYNC_ALLOWED_ORIGINS", "https://a.example,https://b.example");
     m.put("SYNC_WS_COMPRESSION", "true");
     m.put("SYNC_PING_INTERVAL_MS", "5000");
+    m.put("SYNC_MAX_CONNECTIONS", "1234");
     m.put("SYNC_DEFAULT_STRATEGY", "record-lww");
     m.put("SYNC_AUTH", "true");
     m.put("SYNC_JWT_SECRET", SECRET);

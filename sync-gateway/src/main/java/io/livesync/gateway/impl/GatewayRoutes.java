@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayRoutes.class);
+  /** Handshakes answered with an error before the upgrade, by reason. */
+  static final String HANDSHAKES_REFUSED = "livesync_handshakes_refused_total";
+  /** A full server's hint to come back later (clients also back off on their own). */
+  private static final String RETRY_AFTER_SECONDS = "1";
 
   private final Vertx vertx;
   private final Context context;
@@ -43,7 +47,7 @@ public final class GatewayRoutes {
   private final Readiness readiness;
   private final GatewayContext gw;
   private final Router router;
-  private final UserConnections userConnections;
+  private final ConnectionSlots slots;
 
   public GatewayRoutes(Vertx vertx, Context context, SyncConfig config, Store store, SyncBus bus,
       Authenticator authenticator, SyncMetrics metrics, Hlc clock, Readiness readiness) {
@@ -60,7 +64,7 @@ public final class GatewayRoutes {
         config.limits(), config.websocket().pingIntervalMillis(),
         Math.max(1, config.websocket().maxTotalBacklogBytes()
             / Math.max(1, config.server().gatewayInstances())));
-    this.userConnections = UserConnections.of(vertx);
+    this.slots = ConnectionSlots.of(vertx);
     this.router = build();
   }
 
@@ -110,47 +114,56 @@ public final class GatewayRoutes {
   private void upgrade(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
     if (readiness.draining()) {
-      ctx.fail(new SyncException(ErrorCode.UNAVAILABLE,
+      refuse(ctx, "draining", new SyncException(ErrorCode.UNAVAILABLE,
           "this gateway is shutting down; connect to another"));
       return;
     }
     if (!req.canUpgradeToWebSocket()) {
-      ctx.fail(SyncException.badRequest("this endpoint needs a WebSocket upgrade"));
+      refuse(ctx, "bad_request", SyncException.badRequest("this endpoint needs a WebSocket upgrade"));
       return;
     }
     String origin = req.getHeader("Origin");
     List<String> allowed = config.websocket().allowedOrigins();
     if (origin != null && !allowed.isEmpty() && !allowed.contains(origin)) {
-      ctx.fail(new SyncException(ErrorCode.FORBIDDEN, "origin not allowed"));
+      refuse(ctx, "origin", new SyncException(ErrorCode.FORBIDDEN, "origin not allowed"));
       return;
     }
     String token = token(req);
     if (token == null && !authenticator.anonymousAllowed()) {
-      ctx.fail(new SyncException(ErrorCode.UNAUTHORIZED,
+      refuse(ctx, "unauthorized", new SyncException(ErrorCode.UNAUTHORIZED,
           "a token is required: Authorization: Bearer <jwt> or ?access_token=<jwt>"));
+      return;
+    }
+    // the process's cap, before the token is verified: a full server refuses at the least cost
+    int maxConnections = config.websocket().maxConnections();
+    if (!slots.tryOpen(maxConnections)) {
+      ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
+      refuse(ctx, "max_connections", new SyncException(ErrorCode.UNAVAILABLE, "this server holds "
+          + maxConnections + " open connections, its limit; retry later or connect to another"));
       return;
     }
     req.pause();
     OnContext.hop(context, authenticator.authenticate(token)).onComplete(ar -> {
       if (ar.failed()) {
+        slots.close();
         req.resume();
-        ctx.fail(ar.cause());
+        refuse(ctx, "unauthorized", ar.cause());
         return;
       }
       Principal principal = ar.result();
       // the per-user cap: anonymous (authentication off, loopback only) is not capped
       String capped = principal == Principal.ANONYMOUS ? null : principal.user();
       int max = config.auth().maxConnectionsPerUser();
-      if (capped != null && !userConnections.tryAcquire(capped, max)) {
+      if (capped != null && !slots.tryAcquire(capped, max)) {
+        slots.close();
         req.resume();
-        ctx.fail(new SyncException(ErrorCode.RATE_LIMITED, "user " + capped + " already has "
-            + max + " open connections, the limit; close one before opening another"));
+        refuse(ctx, "max_connections_per_user", new SyncException(ErrorCode.RATE_LIMITED, "user "
+            + capped + " already has " + max + " open connections, the limit; close one before"
+            + " opening another"));
         return;
       }
       req.toWebSocket().onSuccess(vertxWs -> {
-        if (capped != null) {
-          releaseOnClose(req, capped);
-        }
+        releaseOnClose(req, capped);
         io.netty.channel.Channel channel = channelOf(req);
         WebSocketChannel ws;
         try {
@@ -168,12 +181,16 @@ public final class GatewayRoutes {
         }
         new Connection(ws, context, gw, principal).start();
       }).onFailure(err -> {
-        if (capped != null) {
-          userConnections.release(capped);
-        }
+        release(capped);
         LOG.debug("WebSocket upgrade failed: {}", err.toString());
       });
     });
+  }
+
+  /** Answers a handshake with an error before the upgrade, counted by reason. */
+  private void refuse(RoutingContext ctx, String reason, Throwable error) {
+    metrics.counter(HANDSHAKES_REFUSED, "reason", reason).increment();
+    ctx.fail(error);
   }
 
   /** The socket's Netty channel, for writes flushed once per event-loop turn; null if unknown. */
@@ -183,16 +200,23 @@ public final class GatewayRoutes {
   }
 
   /**
-   * The channel's close, however it happens, frees the user's slot exactly once. vertx-web wraps
-   * the socket, so the channel is taken from the request's connection.
+   * The channel's close, however it happens, frees the process's slot and the user's (when
+   * {@code user} is not null) exactly once. vertx-web wraps the socket, so the channel is taken
+   * from the request's connection.
    */
   private void releaseOnClose(HttpServerRequest req, String user) {
     if (req.connection() instanceof ConnectionBase base) {
-      base.channelHandlerContext().channel().closeFuture()
-          .addListener(f -> userConnections.release(user));
+      base.channelHandlerContext().channel().closeFuture().addListener(f -> release(user));
     } else {
-      userConnections.release(user);
-      LOG.warn("cannot observe the socket's close; the per-user connection cap is not applied");
+      release(user);
+      LOG.warn("cannot observe the socket's close; the connection caps are not applied");
+    }
+  }
+
+  private void release(String user) {
+    slots.close();
+    if (user != null) {
+      slots.release(user);
     }
   }
 

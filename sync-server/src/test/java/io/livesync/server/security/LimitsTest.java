@@ -199,33 +199,12 @@ class LimitsTest {
     }
   }
 
-  /**
-   * A raw upgrade, retried while the server has not yet seen the previous close (the client's
-   * close can complete before the server's channel is closed and the slot freed); bounded.
-   */
-  private static RawClient rawWhenFree(String token) throws Exception {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      RawClient raw = new RawClient(server.port(), token, null);
-      if (!raw.responseHead().startsWith("HTTP/1.1 429")) {
-        return raw;
-      }
-      raw.close();
-      client.timer(50).await();
-    }
-    throw new AssertionError("the slot was never freed");
+  private static WsClient connectWhenFree(String token) throws Exception {
+    return SecureServer.connectWhenFree(client, server, token, 429);
   }
 
-  /** Retries while the server has not yet seen the previous close (bounded). */
-  private static WsClient connectWhenFree(String token) throws Exception {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      try {
-        return SecureServer.connect(client, server, token);
-      } catch (UpgradeRejectedException e) {
-        assertThat(e.getStatus()).isEqualTo(429);
-        client.timer(50).await();
-      }
-    }
-    throw new AssertionError("the slot was never freed");
+  private static RawClient rawWhenFree(String token) throws Exception {
+    return SecureServer.rawWhenFree(client, server, token, 429);
   }
 
   @Test

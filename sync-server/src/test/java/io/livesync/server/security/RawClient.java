@@ -46,6 +46,18 @@ final class RawClient implements AutoCloseable {
     return responseHead;
   }
 
+  /** The body of a refused handshake: the bytes its Content-Length announces. */
+  String responseBody() throws IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("(?im)^content-length:\\s*(\\d+)").matcher(responseHead);
+    if (!m.find()) {
+      throw new IOException("no Content-Length in " + responseHead);
+    }
+    byte[] body = new byte[Integer.parseInt(m.group(1))];
+    in.readFully(body);
+    return new String(body, StandardCharsets.UTF_8);
+  }
+
   /** One frame, masked with a zero key (so the payload goes out as is). */
   void frame(int firstByte, byte[] payload) throws IOException {
     ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);

@@ -63,6 +63,40 @@ final class SecureServer {
     throw new AssertionError("handshake was accepted");
   }
 
+  /**
+   * Connects, retrying while the handshake is refused with {@code busy} because the server has
+   * not yet seen a previous close (the client's close can complete before the server's channel
+   * is closed and its slot freed); bounded.
+   */
+  static WsClient connectWhenFree(Vertx vertx, TestServer server, String token, int busy)
+      throws Exception {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      try {
+        return connect(vertx, server, token);
+      } catch (UpgradeRejectedException e) {
+        if (e.getStatus() != busy) {
+          throw e;
+        }
+        vertx.timer(50).await();
+      }
+    }
+    throw new AssertionError("the slot was never freed");
+  }
+
+  /** {@link #connectWhenFree} with a bare-socket client. */
+  static RawClient rawWhenFree(Vertx vertx, TestServer server, String token, int busy)
+      throws Exception {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      RawClient raw = new RawClient(server.port(), token, null);
+      if (!raw.responseHead().startsWith("HTTP/1.1 " + busy)) {
+        return raw;
+      }
+      raw.close();
+      vertx.timer(50).await();
+    }
+    throw new AssertionError("the slot was never freed");
+  }
+
   record Response(int status, String body) {
   }
 
