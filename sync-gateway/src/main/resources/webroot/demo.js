@@ -6,6 +6,7 @@ import { createClient } from './lib/livesync.js';
 
 const COLLECTION = 'demo-todos';
 const OFFLINE_KEY = 'livesync-demo-offline';
+const TOKEN_KEY = 'livesync-demo-token';
 
 const $ = (sel) => document.querySelector(sel);
 const ui = {
@@ -17,9 +18,29 @@ const ui = {
   empty: $('#empty'),
   summary: $('#summary'),
   log: $('#log'),
+  tokenForm: $('#token-form'),
+  token: $('#token'),
+  tokenStatus: $('#token-status'),
 };
 
-const client = createClient({ serverUrl: location.origin, storage: 'indexeddb' });
+// ---- the token (servers with authentication on) ----
+// A token given as /#token=<jwt> is moved to this tab's sessionStorage and taken out of the
+// address bar; a fragment never reaches the server or its logs. The client asks for the token at
+// every connection attempt, so a token pasted later is used from the next one on.
+
+function takeTokenFromFragment() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const given = params.get('token');
+  if (!given) return;
+  sessionStorage.setItem(TOKEN_KEY, given.trim());
+  params.delete('token');
+  const rest = params.toString();
+  history.replaceState(null, '', location.pathname + location.search + (rest ? '#' + rest : ''));
+}
+takeTokenFromFragment();
+const currentToken = () => sessionStorage.getItem(TOKEN_KEY);
+
+const client = createClient({ serverUrl: location.origin, storage: 'indexeddb', tokenProvider: currentToken });
 const todos = client.collection(COLLECTION);
 // The offline switch is remembered per tab, so a reload while "offline" stays offline.
 if (sessionStorage.getItem(OFFLINE_KEY) === '1') {
@@ -70,7 +91,10 @@ client.on('conflict', async ({ id, status, record }) => {
   const kept = record?.data?.title != null ? `; the server kept "${record.data.title}"` : '';
   log('conflict', `${status}: a concurrent write to "${title}" won${kept}`);
 });
-client.on('error', ({ code, message, retrying }) => log('error', `${code}: ${message}${retrying ? ' (will retry)' : ''}`));
+client.on('error', ({ code, message, retrying }) => {
+  log('error', `${code}: ${message}${retrying ? ' (will retry)' : ''}`);
+  if (code === 'unauthorized') checkToken();
+});
 
 function showConnection(state) {
   const labels = {
@@ -237,6 +261,54 @@ ui.offline.addEventListener('change', () => {
 });
 
 $('#clear-log').addEventListener('click', () => ui.log.replaceChildren());
+
+/**
+ * Asks the server whether the page may read the list with the current token (an authenticated
+ * read of one record) and shows the token form when it may not. A browser cannot see why a
+ * WebSocket handshake failed, so this HTTP answer is what tells a refused token apart from a
+ * server that is down. Resolves to true when the token (or no token, with authentication off)
+ * is accepted.
+ */
+async function checkToken() {
+  const token = currentToken();
+  let res;
+  try {
+    res = await fetch(`/v1/collections/${COLLECTION}/records?limit=1`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      cache: 'no-store',
+    });
+  } catch {
+    return false; // no network: the connection badge says so
+  }
+  if (res.ok) {
+    ui.tokenForm.hidden = true;
+    return true;
+  }
+  if (res.status !== 401 && res.status !== 403) return false;
+  const reason = (await res.json().catch(() => null))?.error?.message ?? `HTTP ${res.status}`;
+  ui.tokenStatus.textContent = !token ? ''
+    : res.status === 401 ? `The server refused this token: ${reason}`
+    : `This token may not read ${COLLECTION}: ${reason}`;
+  ui.tokenForm.hidden = false;
+  return false;
+}
+
+ui.tokenForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const token = ui.token.value.trim();
+  if (!token) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  ui.token.value = '';
+  if (await checkToken()) {
+    log('connection', 'token accepted; connecting with it');
+    // reconnect now instead of at the end of the current backoff (unless switched offline)
+    if (!ui.offline.checked) {
+      client.goOffline();
+      client.goOnline();
+    }
+  }
+});
+checkToken();
 
 showConnection(client.connectionState);
 client.ready.then(() => {

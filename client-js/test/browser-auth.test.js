@@ -1,0 +1,96 @@
+// The demo page in Debian's Chromium against a server with JWT authentication on: the page asks
+// for a token, says why one was refused, connects with a good one, and takes a token from the
+// address's fragment without leaving it there.
+
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { launchBrowser, openDemo } from './browser.js';
+import { startServer } from './server.js';
+import { nodeClient, until } from './util.js';
+
+const SECRET = 'client-js-demo-auth-secret-0123456789-abcdefghij';
+const COLLECTION = 'demo-todos';
+
+function jwt(claims, secret = SECRET) {
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const body = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc(claims)}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+function tokenFor(sub, grants = { read: [COLLECTION], write: [COLLECTION] }, secret = SECRET) {
+  return jwt({ sub, exp: Math.floor(Date.now() / 1000) + 600, sync: grants }, secret);
+}
+
+let server;
+let browser;
+const contexts = [];
+const clients = [];
+
+before(async () => {
+  server = await startServer({ env: { SYNC_JWT_SECRET: SECRET } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await Promise.all(contexts.map((c) => c.close()));
+  await browser?.close();
+  await server?.stop();
+});
+
+async function newContext() {
+  const context = await browser.newContext();
+  contexts.push(context);
+  return context;
+}
+
+const formShown = (page) => page.waitForFunction(() => !document.querySelector('#token-form').hidden, null, { timeout: 15_000 });
+
+test('without a token the page asks for one, explains a refused one, and connects with a good one', { timeout: 120_000 }, async () => {
+  const page = await (await newContext()).newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(err.message));
+  await page.goto(server.url);
+  await formShown(page);
+  assert.notEqual(await page.evaluate(() => window.livesync.client.connectionState), 'connected');
+
+  // signed with another secret: refused, and the page says so
+  await page.fill('#token', tokenFor('alice', undefined, 'not-the-server-secret-0123456789-abcdef'));
+  await page.click('#use-token');
+  await page.waitForFunction(() => /refused this token/.test(document.querySelector('#token-status').textContent), null, { timeout: 15_000 });
+
+  // a valid token without the collection in its grants: the page says what is missing
+  await page.fill('#token', tokenFor('alice', { read: ['other'], write: ['other'] }));
+  await page.click('#use-token');
+  await page.waitForFunction(() => /may not read demo-todos/.test(document.querySelector('#token-status').textContent), null, { timeout: 15_000 });
+
+  // a good one: the form goes away and the socket opens as alice at once (no backoff wait)
+  await page.fill('#token', tokenFor('alice'));
+  await page.click('#use-token');
+  await page.waitForFunction(() => window.livesync.client.connectionState === 'connected', null, { timeout: 15_000 });
+  assert.equal(await page.evaluate(() => window.livesync.client.user), 'alice');
+  assert.equal(await page.isHidden('#token-form'), true);
+
+  await page.fill('#new-title', 'written with a token');
+  await page.click('#add');
+  const reader = nodeClient(server.url, { token: tokenFor('reader') });
+  clients.push(reader);
+  const todos = reader.collection(COLLECTION);
+  await until(async () => (await todos.list()).some((r) => r.data.title === 'written with a token' && r.state === 'synced'),
+    { what: 'the page\'s write at another client', timeout: 20_000 });
+  assert.deepEqual(problems, []);
+});
+
+test('a token in the fragment is used, kept for the tab, and taken out of the address', { timeout: 120_000 }, async () => {
+  const context = await newContext();
+  const page = await openDemo(context, `${server.url}/#token=${tokenFor('bob')}`);
+  assert.equal(await page.evaluate(() => window.livesync.client.user), 'bob');
+  assert.doesNotMatch(page.url(), /token/);
+  assert.equal(await page.isHidden('#token-form'), true);
+
+  await page.reload();
+  await page.waitForFunction(() => window.livesync?.client.connectionState === 'connected', null, { timeout: 20_000 });
+  assert.equal(await page.evaluate(() => window.livesync.client.user), 'bob');
+  assert.deepEqual(page.problems, []);
+});
