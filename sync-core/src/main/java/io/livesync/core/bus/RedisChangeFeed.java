@@ -92,6 +92,21 @@ final class RedisChangeFeed {
     }
   }
 
+  /** How far the feed of a collection has delivered: what a gateway witnessed of its history. */
+  record Position(String epoch, long seq) {
+  }
+
+  /**
+   * The epoch and the last seq delivered of a subscribed collection, or null when this process
+   * does not follow it (or has delivered nothing of its current history). After a lost tail the
+   * last seq stays the highest delivered, above what Redis now holds. On the bus context.
+   */
+  Position position(String collection) {
+    Feed feed = feeds.get(collection);
+    return feed == null || feed.epoch == null || feed.lastSeq <= 0 ? null
+        : new Position(feed.epoch, feed.lastSeq);
+  }
+
   /** On the bus context. */
   Future<Subscription> subscribe(String collection, Handler<Change> handler,
       Handler<String> newHistory, Context context) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.core.spi.Store;
 import io.livesync.core.store.RedisLink;
 import io.livesync.core.store.RedisScript;
+import io.livesync.core.store.RedisStore;
 import io.livesync.protocol.Change;
 import io.livesync.protocol.Codec;
 import io.livesync.protocol.ErrorCode;
@@ -77,6 +78,7 @@ public final class RedisSyncBus implements SyncBus {
   private final RedisBusOptions options;
   private final RedisSubscriber subscriber;
   private final RedisChangeFeed feed;
+  private final RedisStore store;
   /** Unanswered submits in submit order, so the oldest deadline is always first. */
   private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
   /** Per record (collection NUL id): the last submitted write's result, until it completes. */
@@ -89,7 +91,7 @@ public final class RedisSyncBus implements SyncBus {
   private record Pending(Promise<WriteResult> promise, long deadline) {
   }
 
-  private RedisSyncBus(ContextInternal ctx, RedisLink link, Store store,
+  private RedisSyncBus(ContextInternal ctx, RedisLink link, RedisStore store,
       RedisBusOptions options) {
     this.ctx = ctx;
     this.link = link;
@@ -111,13 +113,14 @@ public final class RedisSyncBus implements SyncBus {
       }
     });
     this.feed = new RedisChangeFeed(ctx, subscriber, store, options.pollIntervalMillis());
+    this.store = store;
   }
 
   /**
    * Connects and subscribes to this process's reply channel. {@code store} is where lost changes
    * are read back from (a {@code RedisStore} on the same Redis).
    */
-  public static Future<RedisSyncBus> connect(Vertx vertx, String redisUrl, Store store,
+  public static Future<RedisSyncBus> connect(Vertx vertx, String redisUrl, RedisStore store,
       RedisBusOptions options) {
     ContextInternal ctx = ((VertxInternal) vertx).createEventLoopContext();
     RedisLink link = RedisLink.create(vertx, redisUrl, List.<RedisScript>of(),
@@ -199,10 +202,17 @@ public final class RedisSyncBus implements SyncBus {
     if (!pending.containsKey(requestId)) {
       return;
     }
-    link.send(Request.cmd(Command.XADD).arg(WRITES).arg("*")
-            .arg("w").arg(Json.write(Codec.writeNode(write)))
-            .arg("r").arg(options.processId())
-            .arg("q").arg(requestId))
+    Request xadd = Request.cmd(Command.XADD).arg(WRITES).arg("*")
+        .arg("w").arg(Json.write(Codec.writeNode(write)))
+        .arg("r").arg(options.processId())
+        .arg("q").arg(requestId);
+    // how far this process has seen the collection's history: a worker that commits the write
+    // notices a lost tail from it even if the process that committed the tail is gone
+    RedisChangeFeed.Position seen = feed.position(write.collection());
+    if (seen != null) {
+      xadd.arg("e").arg(seen.epoch()).arg("s").arg(seen.seq());
+    }
+    link.send(xadd)
         .onFailure(err -> ctx.runOnContext(v -> {
           Pending p = pending.remove(requestId);
           if (p != null) {
@@ -231,7 +241,8 @@ public final class RedisSyncBus implements SyncBus {
     Context caller = Vertx.currentContext();
     Context target = caller != null ? caller : ctx;
     return onContext(() -> {
-      RedisWriteConsumer consumer = new RedisWriteConsumer(ctx, link, options, handler, target);
+      RedisWriteConsumer consumer =
+          new RedisWriteConsumer(ctx, link, options, handler, target, store::heard);
       consumers.add(consumer);
       return consumer.start().onFailure(err -> consumers.remove(consumer));
     });

@@ -49,6 +49,7 @@ final class RedisWriteConsumer {
   private final RedisBusOptions options;
   private final Handler<IncomingWrite> handler;
   private final Context handlerContext;
+  private final Witness witness;
   private final Set<String> inFlight = new HashSet<>();
   private final RedisOutbox<Answer> outbox;
   private RedisConnection reader;
@@ -61,13 +62,19 @@ final class RedisWriteConsumer {
   private long trimTimer = -1;
 
   RedisWriteConsumer(ContextInternal ctx, RedisLink link, RedisBusOptions options,
-      Handler<IncomingWrite> handler, Context handlerContext) {
+      Handler<IncomingWrite> handler, Context handlerContext, Witness witness) {
     this.ctx = ctx;
     this.link = link;
     this.options = options;
     this.handler = handler;
     this.handlerContext = handlerContext;
+    this.witness = witness;
     this.outbox = new RedisOutbox<>(ctx, this::flush);
+  }
+
+  /** Where what a gateway saw of a collection's history goes (the worker's store). */
+  interface Witness {
+    void heard(String collection, String epoch, long seq);
   }
 
   /** A worker's answer to one stream entry, waiting to be published and acknowledged. */
@@ -210,12 +217,16 @@ final class RedisWriteConsumer {
     String writeJson = null;
     String gateway = null;
     String request = null;
+    String seenEpoch = null;
+    String seenSeq = null;
     if (fields != null) {
       for (int i = 0; i + 1 < fields.size(); i += 2) {
         switch (fields.get(i).toString()) {
           case "w": writeJson = fields.get(i + 1).toString(); break;
           case "r": gateway = fields.get(i + 1).toString(); break;
           case "q": request = fields.get(i + 1).toString(); break;
+          case "e": seenEpoch = fields.get(i + 1).toString(); break;
+          case "s": seenSeq = fields.get(i + 1).toString(); break;
           default: break;
         }
       }
@@ -227,6 +238,13 @@ final class RedisWriteConsumer {
       LOG.warn("dropping undecodable stream entry {}: {}", entryId, e.getClass().getSimpleName());
       ack(entryId);
       return;
+    }
+    if (seenEpoch != null && seenSeq != null) {
+      try {
+        witness.heard(write.collection(), seenEpoch, Long.parseLong(seenSeq));
+      } catch (NumberFormatException e) {
+        LOG.debug("stream entry {} has an unreadable seen seq", entryId);
+      }
     }
     inFlight.add(entryId);
     String replyTo = gateway;

@@ -258,16 +258,25 @@ public final class RedisStore implements Store {
     });
   }
 
+  /**
+   * What a gateway saw of a collection: the last {@code seq} its change feed delivered in {@code
+   * epoch}. Raises this store's witness of that epoch (see {@link RedisWitness#heard}), so a
+   * commit notices a lost tail even when the process that committed it is gone.
+   */
+  public void heard(String collection, String epoch, long seq) {
+    witnesses.heard(collection, epoch, seq);
+  }
+
   /** Remembers what a commit call committed, and reports a lost tail it found. */
   private void witnessed(String collection, RedisWitness.Seen witness, Response r, int count) {
     String epoch = RedisBatches.commitEpoch(r, count);
     long lostAt = RedisBatches.lostTailAt(r, count);
     if (lostAt >= 0) {
-      LOG.warn("collection {} lost its history after seq {}: this process had committed up to"
-          + " seq {} in epoch {}, so Redis came back without acknowledged writes (appendfsync"
-          + " everysec, or an older snapshot); the collection now has epoch {} and goes on from"
-          + " seq {}, and every client of it resets", collection, lostAt, witness.seq(),
-          witness.epoch(), epoch, witness.seq());
+      LOG.warn("collection {} lost its history after seq {}: it had reached seq {} in epoch {}"
+          + " (committed by this process, or delivered by a gateway's change feed), so Redis came"
+          + " back without acknowledged writes (appendfsync everysec, or an older snapshot); the"
+          + " collection now has epoch {} and goes on from seq {}, and every client of it resets",
+          collection, lostAt, witness.seq(), witness.epoch(), epoch, witness.seq());
     }
     witnesses.saw(collection, epoch, RedisBatches.lastSeq(r, count));
   }

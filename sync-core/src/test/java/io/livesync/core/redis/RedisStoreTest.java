@@ -224,6 +224,38 @@ class RedisStoreTest extends StoreContractTest {
     }
   }
 
+  /**
+   * A store that committed nothing to the collection, told by a gateway that its feed delivered
+   * up to seq 5 when Redis holds 3 (what a lost tail looks like to a process that did not commit
+   * it), gives the history a new epoch and goes on at 6. What it hears in another epoch, or
+   * below what it knows, changes nothing.
+   */
+  @Test
+  void aLostTailAGatewayTellsOfGivesTheHistoryANewEpochAndReusesNoSeq() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      commitOne(store, insert("told", "kept" + i, doc("i", i)));
+    }
+    String epoch = await(store.collection("told")).epoch();
+    RedisStore fresh = await(RedisStore.connect(vertx, redis.url(), OP_RETENTION));
+    try {
+      fresh.heard("told", epoch, 5);
+      fresh.heard("told", "an-epoch-from-before", 50);
+      fresh.heard("told", epoch, 4);
+      CommitResult next = commitOne(fresh, insert("told", "after", doc()));
+      assertThat(next.ack().seq()).as("after the seq the gateway delivered").isEqualTo(6);
+      CollectionInfo after = await(fresh.collection("told"));
+      assertThat(after.epoch()).as("a new history").isNotEqualTo(epoch);
+      assertThat(after.seq()).isEqualTo(6);
+
+      // a gateway's report of the seq Redis has is no lost tail: nothing changes
+      fresh.heard("told", after.epoch(), 6);
+      assertThat(commitOne(fresh, insert("told", "later", doc())).ack().seq()).isEqualTo(7);
+      assertThat(await(fresh.collection("told")).epoch()).isEqualTo(after.epoch());
+    } finally {
+      await(fresh.close());
+    }
+  }
+
   @Test
   void whileRedisIsDownEverythingFailsUnavailableThenTheStoreRecoversByItself()
       throws Exception {

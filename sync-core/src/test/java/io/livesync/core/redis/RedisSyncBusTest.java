@@ -45,7 +45,7 @@ class RedisSyncBusTest {
   static final SharedRedis redis = new SharedRedis();
 
   private Vertx vertx;
-  private Store store;
+  private RedisStore store;
   private final List<SyncBus> buses = new ArrayList<>();
 
   @BeforeEach

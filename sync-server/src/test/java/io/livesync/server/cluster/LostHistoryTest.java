@@ -7,7 +7,6 @@ import io.livesync.core.redis.RedisServerProcess;
 import io.livesync.server.testing.Poll;
 import io.livesync.server.testing.Pull;
 import io.vertx.core.Vertx;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +29,10 @@ import org.junit.jupiter.api.Timeout;
  * to exactly what the server now holds: the lost records gone, the writes after the loss there,
  * the cursor at the server's seq in the new epoch. Before, they silently kept the lost records
  * and dropped the new history's changes whose seq they had already passed.
+ *
+ * <p>The second test loses the tail together with the worker that committed it (both killed),
+ * so the worker that commits next has no memory of it: the gateway, whose change feed delivered
+ * the tail, tells it with each write.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class LostHistoryTest {
@@ -37,62 +40,125 @@ class LostHistoryTest {
 
   @Test
   void subscribersAreResetAndConvergeWhenRedisLosesItsTailOrIsFlushed() throws Exception {
-    Vertx vertx = Vertx.vertx();
-    List<SyncPeer> peers = new ArrayList<>();
     try (Cluster cluster = Cluster.builder("lost-history").gateways(1).workers(1)
-        .fsync(RedisServerProcess.Fsync.NONE).start()) {
-      String gateway = cluster.gateway(0).url();
-      SyncPeer writer = new SyncPeer(vertx, "w", COLLECTION, cluster.gatewayPorts(), 0);
-      SyncPeer reader = new SyncPeer(vertx, "r", COLLECTION, cluster.gatewayPorts(), 0);
-      peers.add(writer);
-      peers.add(reader);
+            .fsync(RedisServerProcess.Fsync.NONE).start();
+        Peers peers = new Peers(cluster)) {
+      // 1. a lost tail
+      Tail tail = peers.snapshotThenWriteMore();
+      cluster.redis().kill9();
+      cluster.redis().restart();
+      peers.awaitReady(cluster.worker(0));
+      String secondEpoch = peers.writeAndAwaitNewHistory(tail);
+      long afterTail = Pull.seq(peers.gateway, COLLECTION);
+      assertThat(afterTail).as("no seq is handed out twice").isGreaterThan(tail.acked());
+      cluster.worker(0).line(l -> l.contains("lost its history after seq " + tail.saved()))
+          .get(10, TimeUnit.SECONDS);
+
+      // 2. a flushed Redis
+      assertThat(cluster.redis().command("FLUSHALL")).isEqualTo("OK");
+      peers.writer.writeFor(1_000, 5, 8, 15_000);
+      String thirdEpoch = awaitConverged(peers.gateway, peers.all, 2);
+      assertThat(thirdEpoch).as("the history after FLUSHALL")
+          .isNotIn(tail.epoch(), secondEpoch);
+      assertThat(Pull.seq(peers.gateway, COLLECTION)).as("a flushed history starts over")
+          .isLessThan(afterTail);
+
+      System.out.printf("lost history: snapshot at seq %d, %d acked writes lost with kill -9; "
+              + "history went on at seq %d in a new epoch; then FLUSHALL, new epoch at seq %d; "
+              + "both subscribers reset twice and converged (%s)%n", tail.saved(),
+          tail.acked() - tail.saved(), tail.acked() + 1, Pull.seq(peers.gateway, COLLECTION),
+          peers.summary());
+    }
+  }
+
+  @Test
+  void aLostTailIsNoticedThroughTheGatewayWhenTheWorkerThatCommittedItDiedWithRedis()
+      throws Exception {
+    try (Cluster cluster = Cluster.builder("lost-tail-worker").gateways(1).workers(1)
+            .fsync(RedisServerProcess.Fsync.NONE).start();
+        Peers peers = new Peers(cluster)) {
+      Tail tail = peers.snapshotThenWriteMore();
+      // the worker that committed the tail dies with Redis; a fresh one knows nothing of it
+      cluster.kill9(cluster.worker(0));
+      cluster.redis().kill9();
+      cluster.redis().restart();
+      Cluster.Node worker = cluster.restart(cluster.worker(0));
+      peers.awaitReady(worker);
+      peers.writeAndAwaitNewHistory(tail);
+      worker.line(l -> l.contains("lost its history after seq " + tail.saved()))
+          .get(10, TimeUnit.SECONDS);
+      System.out.printf("lost tail with its worker: snapshot at seq %d, %d acked writes lost "
+              + "with kill -9 of Redis and the worker; a fresh worker went on in a new epoch, "
+              + "now at seq %d; both subscribers reset and converged (%s)%n", tail.saved(),
+          tail.acked() - tail.saved(), Pull.seq(peers.gateway, COLLECTION), peers.summary());
+    }
+  }
+
+  /** A snapshot's seq, the last acked seq after it, and the epoch they were written in. */
+  private record Tail(long saved, long acked, String epoch) {
+  }
+
+  /** Two clients on the cluster's gateway: one writing, one only subscribed. */
+  private static final class Peers implements AutoCloseable {
+    final Cluster cluster;
+    final String gateway;
+    final Vertx vertx = Vertx.vertx();
+    final SyncPeer writer;
+    final SyncPeer reader;
+    final List<SyncPeer> all;
+
+    Peers(Cluster cluster) throws Exception {
+      this.cluster = cluster;
+      this.gateway = cluster.gateway(0).url();
+      writer = new SyncPeer(vertx, "w", COLLECTION, cluster.gatewayPorts(), 0);
+      reader = new SyncPeer(vertx, "r", COLLECTION, cluster.gatewayPorts(), 0);
+      all = List.of(writer, reader);
       writer.connectAndSync();
       reader.connectAndSync();
+    }
 
-      // 1. a lost tail
+    /** Writes, SAVEs, writes more that everybody receives: the tail a restart will lose. */
+    Tail snapshotThenWriteMore() throws Exception {
       writer.writeFor(1_000, 5, 8, 15_000);
       long saved = Pull.seq(gateway, COLLECTION);
       assertThat(cluster.redis().command("SAVE")).isEqualTo("OK");
       writer.writeFor(1_000, 5, 8, 15_000);
       long acked = Pull.seq(gateway, COLLECTION);
       assertThat(acked).as("writes acked after the snapshot").isGreaterThan(saved);
-      String firstEpoch = awaitConverged(gateway, peers, 0);
+      return new Tail(saved, acked, awaitConverged(gateway, all, 0));
+    }
 
-      cluster.redis().kill9();
-      cluster.redis().restart();
-      for (Cluster.Node n : List.of(cluster.gateway(0), cluster.worker(0))) {
+    void awaitReady(Cluster.Node worker) throws Exception {
+      for (Cluster.Node n : List.of(cluster.gateway(0), worker)) {
         Poll.until(n.name() + " ready again", 30_000,
             () -> Load.status(n.url() + "/health/ready") == 200);
       }
-      assertThat(Pull.seq(gateway, COLLECTION)).as("the snapshot's seq").isEqualTo(saved);
+    }
+
+    /**
+     * After Redis came back from the snapshot: writes more, and checks that both clients were
+     * reset into a new history that reuses no seq of the lost tail. Returns its epoch.
+     */
+    String writeAndAwaitNewHistory(Tail tail) throws Exception {
+      assertThat(Pull.seq(gateway, COLLECTION)).as("the snapshot's seq").isEqualTo(tail.saved());
       writer.writeFor(1_000, 5, 8, 30_000);
-      String secondEpoch = awaitConverged(gateway, peers, 1);
-      assertThat(secondEpoch).as("the history after a lost tail").isNotEqualTo(firstEpoch);
-      long afterTail = Pull.seq(gateway, COLLECTION);
+      String epoch = awaitConverged(gateway, all, 1);
+      assertThat(epoch).as("the history after a lost tail").isNotEqualTo(tail.epoch());
       assertThat(Pull.all(gateway, COLLECTION).values()).extracting(i -> i.path("seq").asLong())
-          .as("seqs: from the snapshot (<= %d) or after the loss (> %d), none reused", saved,
-              acked)
-          .allMatch(seq -> seq <= saved || seq > acked)
-          .anyMatch(seq -> seq > acked);
-      assertThat(afterTail).as("no seq is handed out twice").isGreaterThan(acked);
-      cluster.worker(0).line(l -> l.contains("lost its history after seq " + saved))
-          .get(10, TimeUnit.SECONDS);
+          .as("seqs: from the snapshot (<= %d) or after the loss (> %d), none reused",
+              tail.saved(), tail.acked())
+          .allMatch(seq -> seq <= tail.saved() || seq > tail.acked())
+          .anyMatch(seq -> seq > tail.acked());
+      return epoch;
+    }
 
-      // 2. a flushed Redis
-      assertThat(cluster.redis().command("FLUSHALL")).isEqualTo("OK");
-      writer.writeFor(1_000, 5, 8, 15_000);
-      String thirdEpoch = awaitConverged(gateway, peers, 2);
-      assertThat(thirdEpoch).as("the history after FLUSHALL").isNotIn(firstEpoch, secondEpoch);
-      assertThat(Pull.seq(gateway, COLLECTION)).as("a flushed history starts over")
-          .isLessThan(afterTail);
+    String summary() {
+      return writer.summary() + "; " + reader.summary();
+    }
 
-      System.out.printf("lost history: snapshot at seq %d, %d acked writes lost with kill -9; "
-              + "history went on at seq %d in a new epoch; then FLUSHALL, new epoch at seq %d; "
-              + "both subscribers reset twice and converged (%s; %s)%n",
-          saved, acked - saved, acked + 1, Pull.seq(gateway, COLLECTION), writer.summary(),
-          reader.summary());
-    } finally {
-      peers.forEach(SyncPeer::close);
+    @Override
+    public void close() throws Exception {
+      all.forEach(SyncPeer::close);
       vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
