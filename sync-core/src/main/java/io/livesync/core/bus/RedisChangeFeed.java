@@ -79,6 +79,11 @@ final class RedisChangeFeed {
     long lastSeq = -1;
     boolean catchingUp;
     boolean dirty;
+    /**
+     * Since the pub/sub connection came back (Redis may have restarted without its last
+     * writes), no change has yet continued from {@link #lastSeq}: {@link #position} vouches.
+     */
+    boolean unconfirmed;
     long seenByPoll;
     int failures;
 
@@ -97,13 +102,15 @@ final class RedisChangeFeed {
   }
 
   /**
-   * The epoch and the last seq delivered of a subscribed collection, or null when this process
-   * does not follow it (or has delivered nothing of its current history). After a lost tail the
-   * last seq stays the highest delivered, above what Redis now holds. On the bus context.
+   * The epoch and the last seq delivered of a subscribed collection while they are worth telling:
+   * from a reconnect of the pub/sub connection (Redis may have come back without its last
+   * writes) until a live change continues from that seq, or a new epoch comes. Null otherwise,
+   * and when this process does not follow the collection. After a lost tail the last seq stays
+   * the highest delivered, above what Redis now holds. On the bus context.
    */
   Position position(String collection) {
     Feed feed = feeds.get(collection);
-    return feed == null || feed.epoch == null || feed.lastSeq <= 0 ? null
+    return feed == null || !feed.unconfirmed || feed.epoch == null || feed.lastSeq <= 0 ? null
         : new Position(feed.epoch, feed.lastSeq);
   }
 
@@ -200,6 +207,8 @@ final class RedisChangeFeed {
         catchUp(feed);
         return;
       } else if (change.seq() == feed.lastSeq + 1) {
+        // the history goes on from what was delivered: Redis lost nothing of it
+        feed.unconfirmed = false;
         feed.lastSeq = change.seq();
         next.add(change);
       } else if (change.seq() > feed.lastSeq + 1) {
@@ -214,6 +223,7 @@ final class RedisChangeFeed {
   /** The pub/sub connection was lost: anything may have been missed. */
   void reconnected() {
     for (Feed feed : List.copyOf(feeds.values())) {
+      feed.unconfirmed = true;
       if (feed.isReady()) {
         catchUp(feed);
       }
@@ -257,6 +267,7 @@ final class RedisChangeFeed {
     feed.epoch = epoch;
     feed.lastSeq = 0;
     feed.seenByPoll = 0;
+    feed.unconfirmed = false;
     for (Sink sink : List.copyOf(feed.sinks)) {
       sink.context().runOnContext(v -> {
         try {

@@ -354,6 +354,58 @@ class RedisSyncBusTest {
     assertThat(tenth.data()).isEqualTo(doc("i", 10));
   }
 
+  /**
+   * A gateway adds what its feed delivered ({@code e} epoch, {@code s} seq) to the writes it
+   * appends only while that is news: from a reconnect of its pub/sub connection (Redis may have
+   * come back without its last writes) until a live change continues from that seq. No worker
+   * runs, so the entries stay in the stream to be looked at.
+   */
+  @Test
+  void aGatewayTellsWhatItDeliveredFromAReconnectUntilTheHistoryGoesOn() throws Exception {
+    RedisSyncBus gateway = bus(options("gateway-1"));
+    Recorder recorder = new Recorder();
+    await(gateway.subscribe("todos", recorder));
+    for (int i = 1; i <= 3; i++) {
+      await(store.commit(List.of(insert("todos", "r" + i, doc("i", i)))));
+    }
+    recorder.awaitUntil("seqs 1 to 3", l -> l.size() == 3);
+    String epoch = await(store.collection("todos")).epoch();
+
+    gateway.submit(write("todos", "connected-all-along"));
+    assertThat(lastEntry("connected-all-along")).doesNotContain(", e, ");
+
+    assertThat(redis.command("CLIENT", "KILL", "TYPE", "pubsub")).isNotEqualTo("0");
+    awaitCondition("the gateway appends again", () -> {
+      gateway.submit(write("todos", "after-reconnect"));
+      return redis.command("XREVRANGE", RedisSyncBus.WRITES, "+", "-", "COUNT", "1")
+          .contains("after-reconnect");
+    });
+    assertThat(lastEntry("after-reconnect")).endsWith(", e, " + epoch + ", s, 3]]]");
+
+    // a change that continues from seq 3 arrives live (a catch-up racing the reconnect may
+    // deliver the first ones instead, so at most a few): the gateway stops telling
+    for (int seq = 4; seq <= 8; seq++) {
+      await(store.commit(List.of(insert("todos", "r" + seq, doc("i", seq)))));
+      int delivered = seq;
+      recorder.awaitUntil("seq " + seq, l -> l.get(l.size() - 1).seq() == delivered);
+      gateway.submit(write("todos", "after-" + seq));
+      if (!lastEntry("after-" + seq).contains(", e, ")) {
+        return;
+      }
+    }
+    throw new AssertionError("the gateway kept adding its witness after 5 live changes");
+  }
+
+  /** The newest stream entry, once it is the write to record {@code id}. */
+  private static String lastEntry(String id) {
+    String[] last = new String[1];
+    awaitCondition("the entry of " + id, () -> {
+      last[0] = redis.command("XREVRANGE", RedisSyncBus.WRITES, "+", "-", "COUNT", "1");
+      return last[0].contains("\"id\":\"" + id + "\"");
+    });
+    return last[0];
+  }
+
   @Test
   void aLostLastMessageIsNoticedByThePoll() throws Exception {
     RedisSyncBus gateway = bus(options("gateway-1"));
