@@ -7,6 +7,9 @@ package io.livesync.core.config;
  * @param enabled verify tokens (env {@code SYNC_AUTH} {@code on}/{@code off}; default: on when
  *     any key is configured). Off is only allowed on a loopback bind
  * @param jwtSecret HS256 shared secret, at least 32 bytes (env {@code SYNC_JWT_SECRET})
+ * @param previousJwtSecret a second HS256 secret accepted beside {@code jwtSecret} while the
+ *     token issuer moves from one to the other, at least 32 bytes (env {@code
+ *     SYNC_JWT_PREVIOUS_SECRET}); only with {@code jwtSecret}
  * @param publicKey RS256/ES256 public keys: a PEM file path, or the PEM text itself (env {@code
  *     SYNC_JWT_PUBLIC_KEY}); several {@code PUBLIC KEY} blocks may follow each other
  * @param jwks a JSON Web Key Set: an {@code https://} URL ({@code http://} only for loopback
@@ -21,7 +24,8 @@ package io.livesync.core.config;
  * @param maxConnectionsPerUser open WebSockets one subject may hold in this process; more are
  *     refused with HTTP 429 before the upgrade (default 100; not applied to {@code anonymous})
  */
-public record AuthConfig(boolean enabled, String jwtSecret, String publicKey, String jwks,
+public record AuthConfig(boolean enabled, String jwtSecret, String previousJwtSecret,
+    String publicKey, String jwks,
     String issuer, String audience, String claim, int leewaySeconds, long jwksRefreshMillis,
     int maxConnectionsPerUser) {
 
@@ -33,7 +37,8 @@ public record AuthConfig(boolean enabled, String jwtSecret, String publicKey, St
   @Override
   public String toString() {
     return "AuthConfig[enabled=" + enabled + ", jwtSecret=" + (jwtSecret == null ? "(none)"
-        : "***") + ", publicKey=" + shown(publicKey) + ", jwks=" + shown(jwks) + ", issuer="
+        : "***") + ", previousJwtSecret=" + (previousJwtSecret == null ? "(none)" : "***")
+        + ", publicKey=" + shown(publicKey) + ", jwks=" + shown(jwks) + ", issuer="
         + issuer + ", audience=" + audience + ", claim=" + claim + ", leewaySeconds="
         + leewaySeconds + ", jwksRefreshMillis=" + jwksRefreshMillis
         + ", maxConnectionsPerUser=" + maxConnectionsPerUser + "]";

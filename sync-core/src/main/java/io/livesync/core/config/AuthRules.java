@@ -23,6 +23,7 @@ final class AuthRules {
 
   static AuthConfig bind(ConfigLoader.Section s) {
     String secret = blankToNull(s.text("jwtSecret", null));
+    String previousSecret = blankToNull(s.text("previousJwtSecret", null));
     String publicKey = blankToNull(s.text("publicKey", null));
     String jwks = blankToNull(s.text("jwks", null));
     boolean hasKeys = secret != null || publicKey != null || jwks != null;
@@ -31,7 +32,8 @@ final class AuthRules {
       throw new ConfigException("auth.claim (SYNC_JWT_CLAIM) must not be empty; the default is "
           + "sync");
     }
-    return new AuthConfig(enabled(s.text("enabled", null), hasKeys), secret, publicKey, jwks,
+    return new AuthConfig(enabled(s.text("enabled", null), hasKeys), secret, previousSecret,
+        publicKey, jwks,
         blankToNull(s.text("issuer", null)), blankToNull(s.text("audience", null)), claim,
         s.intRange("leewaySeconds", 30, 0, 300),
         s.longMin("jwksRefreshMillis", 600_000, 10_000),
@@ -53,13 +55,23 @@ final class AuthRules {
     }
   }
 
-  static void validate(ServerConfig server, AuthConfig auth) {
-    if (auth.jwtSecret() != null
-        && auth.jwtSecret().getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
-      throw new ConfigException("SYNC_JWT_SECRET (auth.jwtSecret) is shorter than "
-          + MIN_SECRET_BYTES + " bytes and could be guessed; use at least " + MIN_SECRET_BYTES
-          + " random bytes, e.g. `openssl rand -base64 32`");
+  private static void checkSecretLength(String name, String secret) {
+    if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+      throw new ConfigException(name + " is shorter than " + MIN_SECRET_BYTES + " bytes and could"
+          + " be guessed; use at least " + MIN_SECRET_BYTES + " random bytes, e.g. `openssl rand"
+          + " -base64 32`");
     }
+  }
+
+  static void validate(ServerConfig server, AuthConfig auth) {
+    if (auth.previousJwtSecret() != null && auth.jwtSecret() == null) {
+      throw new ConfigException("SYNC_JWT_PREVIOUS_SECRET (auth.previousJwtSecret) is only "
+          + "accepted beside SYNC_JWT_SECRET, while tokens move from one secret to the other; "
+          + "set the secret tokens are signed with now as SYNC_JWT_SECRET");
+    }
+    checkSecretLength("SYNC_JWT_SECRET (auth.jwtSecret)", auth.jwtSecret());
+    checkSecretLength("SYNC_JWT_PREVIOUS_SECRET (auth.previousJwtSecret)",
+        auth.previousJwtSecret());
     if (auth.jwks() != null) {
       checkJwksLocation(auth.jwks().trim());
     }

@@ -45,6 +45,7 @@ public final class ConfigLoader {
     m.put("SYNC_DEFAULT_STRATEGY", "worker.defaultStrategy");
     m.put("SYNC_AUTH", "auth.enabled");
     m.put("SYNC_JWT_SECRET", "auth.jwtSecret");
+    m.put("SYNC_JWT_PREVIOUS_SECRET", "auth.previousJwtSecret");
     m.put("SYNC_JWT_PUBLIC_KEY", "auth.publicKey");
     m.put("SYNC_JWT_JWKS", "auth.jwks");
     m.put("SYNC_JWT_ISSUER", "auth.issuer");

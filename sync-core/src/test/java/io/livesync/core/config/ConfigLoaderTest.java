@@ -148,6 +148,10 @@ class ConfigLoaderTest {
     assertRefused(Map.of("SYNC_SQLITE_SYNCHRONOUS", "fast"), "store.sqliteSynchronous");
     assertRefused(Map.of("SYNC_PING_INTERVAL_MS", "5"), "websocket.pingIntervalMillis");
     assertRefused(Map.of("SYNC_DRAIN_TIMEOUT_MS", "-5"), "server.drainTimeoutMillis");
+    assertRefused(Map.of("SYNC_JWT_PREVIOUS_SECRET", SECRET), "SYNC_JWT_PREVIOUS_SECRET",
+        "SYNC_JWT_SECRET");
+    assertRefused(Map.of("SYNC_JWT_SECRET", SECRET, "SYNC_JWT_PREVIOUS_SECRET", "short"),
+        "SYNC_JWT_PREVIOUS_SECRET", "32 bytes");
     for (String limit : List.of("maxFrameBytes", "maxDataBytes", "maxDepth", "maxSubscriptions",
         "maxWritesPerSecond", "maxBacklogBytes", "maxHttpBodyBytes", "maxPushWrites",
         "maxClockSkewMillis", "maxPageSize")) {
@@ -198,8 +202,8 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.redactUrl("redis://s3cret@host")).isEqualTo("redis://:***@host");
 
     String withJwt = ConfigLoader.describe(ConfigLoader.load(null, Map.of(
-        "SYNC_JWT_SECRET", SECRET)));
-    assertThat(withJwt).doesNotContain(SECRET);
+        "SYNC_JWT_SECRET", SECRET, "SYNC_JWT_PREVIOUS_SECRET", "previous-" + SECRET)));
+    assertThat(withJwt).doesNotContain(SECRET).contains("previousJwtSecret=***");
     assertThat(ConfigLoader.describe(ConfigLoader.load(null, Map.of()))).contains("(none)");
   }
 
@@ -226,6 +230,7 @@ class ConfigLoaderTest {
     m.put("SYNC_DEFAULT_STRATEGY", "record-lww");
     m.put("SYNC_AUTH", "true");
     m.put("SYNC_JWT_SECRET", SECRET);
+    m.put("SYNC_JWT_PREVIOUS_SECRET", SECRET + "-previous");
     m.put("SYNC_JWT_PUBLIC_KEY", "/etc/livesync/jwt-public.pem");
     m.put("SYNC_JWT_JWKS", "https://id.example/.well-known/jwks.json");
     m.put("SYNC_JWT_ISSUER", "https://id.example/");
@@ -242,6 +247,7 @@ class ConfigLoaderTest {
       case "SYNC_ROLE":
         return Map.of("SYNC_REDIS_URL", "redis://127.0.0.1:6379");
       case "SYNC_AUTH":
+      case "SYNC_JWT_PREVIOUS_SECRET":
         return Map.of("SYNC_JWT_SECRET", SECRET);
       default:
         return Map.of();

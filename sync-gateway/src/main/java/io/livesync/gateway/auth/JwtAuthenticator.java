@@ -81,6 +81,10 @@ public final class JwtAuthenticator implements Authenticator {
     if (config.jwtSecret() != null) {
       staticKeys.add(KeyMaterial.secret(config.jwtSecret()));
     }
+    if (config.previousJwtSecret() != null) {
+      // a token without kid is checked against each HS256 secret in turn
+      staticKeys.add(KeyMaterial.secret(config.previousJwtSecret()));
+    }
     if (config.publicKey() != null) {
       staticKeys.addAll(KeyMaterial.pem(pemText(config.publicKey())));
     }

@@ -51,11 +51,13 @@ class JwtAuthenticatorTest {
   }
 
   static AuthConfig config(String secret, String publicKey, String jwks) {
-    return new AuthConfig(true, secret, publicKey, jwks, null, null, "sync", 30, 600_000, 100);
+    return new AuthConfig(true, secret, null, publicKey, jwks, null, null, "sync", 30, 600_000,
+        100);
   }
 
   static AuthConfig withIssuer(String issuer, String audience) {
-    return new AuthConfig(true, SECRET, null, null, issuer, audience, "sync", 30, 600_000, 100);
+    return new AuthConfig(true, SECRET, null, null, null, issuer, audience, "sync", 30, 600_000,
+        100);
   }
 
   static Principal ok(Authenticator auth, String token) {
@@ -99,6 +101,22 @@ class JwtAuthenticatorTest {
     assertThat(p.canWrite("user:alice:x")).isTrue();
     assertThat(p.expiresAtMillis()).isEqualTo((claims.getLong("exp") + 30) * 1000);
     assertThat(auth.anonymousAllowed()).isFalse();
+  }
+
+  /** Rotating the HS256 secret: tokens signed with either the current or the previous pass. */
+  @Test
+  void aPreviousHs256SecretIsAcceptedBesideTheCurrentOne() {
+    String previous = "the-previous-secret-of-at-least-32-bytes";
+    JwtAuthenticator auth = JwtAuthenticator.create(vertx, new AuthConfig(true, SECRET, previous,
+        null, null, null, null, "sync", 30, 600_000, 100));
+    JsonObject claims = Tokens.claims("alice", TODO_GRANTS);
+    assertThat(ok(auth, Tokens.hs256(SECRET, claims)).user()).isEqualTo("alice");
+    assertThat(ok(auth, Tokens.hs256(previous, claims)).user()).isEqualTo("alice");
+    unauthorized(auth, Tokens.hs256("a-third-secret-of-at-least-32-bytes!!", claims),
+        "signature");
+    // without the previous secret, its tokens are refused
+    JwtAuthenticator current = JwtAuthenticator.create(vertx, config(SECRET, null, null));
+    unauthorized(current, Tokens.hs256(previous, claims), "signature");
   }
 
   @Test
@@ -241,8 +259,8 @@ class JwtAuthenticatorTest {
 
   @Test
   void claimNameIsConfigurable() {
-    AuthConfig cfg = new AuthConfig(true, SECRET, null, null, null, null, "https://livesync/acl",
-        30, 600_000, 100);
+    AuthConfig cfg = new AuthConfig(true, SECRET, null, null, null, null, null,
+        "https://livesync/acl", 30, 600_000, 100);
     JwtAuthenticator auth = JwtAuthenticator.create(vertx, cfg);
     JsonObject claims = Tokens.claims("alice", null).put("https://livesync/acl", TODO_GRANTS);
     assertThat(ok(auth, Tokens.hs256(SECRET, claims)).canRead("todos")).isTrue();
@@ -347,8 +365,8 @@ class JwtAuthenticatorTest {
   void jwksFileRotationIsPickedUpOnAnUnknownKid() throws Exception {
     Path file = tmp.resolve("jwks.json");
     Files.writeString(file, jwks(Tokens.jwk(rsa.getPublic(), "old")));
-    AuthConfig cfg = new AuthConfig(true, null, null, file.toString(), null, null, "sync", 30,
-        10_000, 100);
+    AuthConfig cfg = new AuthConfig(true, null, null, null, file.toString(), null, null, "sync",
+        30, 10_000, 100);
     JwtAuthenticator auth = JwtAuthenticator.create(vertx, cfg);
     JsonObject claims = Tokens.claims("alice", TODO_GRANTS);
     assertThat(ok(auth, Tokens.rs256(rsa.getPrivate(), "old", claims)).user()).isEqualTo("alice");
