@@ -61,7 +61,12 @@ class EndToEndTest {
         StandardCharsets.UTF_8));
     String out = buf.toString(StandardCharsets.UTF_8);
     assertThat(r).as(out).isNotNull();
-    assertThat(out).contains("measuring").contains("reports:");
+    assertThat(out).contains("reports:");
+    // a progress line per timeline sample; a run over in less than 50 ms (a catch-up of a few
+    // thousand records on a fast day) has none
+    if (r.timeline().stream().anyMatch(Report.Sample::measuring)) {
+      assertThat(out).contains("measuring");
+    }
     assertThat(tmp.resolve("report-" + args[0]).resolve("report.html")).exists();
     return r;
   }
