@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SyncServer {
   private static final Logger LOG = LoggerFactory.getLogger(SyncServer.class);
+  /** The embedded store's file in {@code store.dataDir}. */
+  static final String DATABASE_FILE = "livesync.db";
 
   private final Vertx vertx;
   private final SyncConfig config;
@@ -71,7 +73,7 @@ public final class SyncServer {
               .recover(err -> store.close().transform(v -> Future.failedFuture(err)))
               .compose(bus -> launch(vertx, config, store, bus, resolverFor)));
     }
-    Path db = Path.of(config.store().dataDir(), "livesync.db");
+    Path db = Path.of(config.store().dataDir(), DATABASE_FILE);
     return SqliteStore.open(vertx, db, config.store().sqliteSynchronous()).compose(store -> {
       LocalSyncBus bus = new LocalSyncBus(vertx, config.worker().writeTimeoutMillis(),
           config.worker().maxQueuedWrites());
@@ -201,9 +203,12 @@ public final class SyncServer {
   /** {@code java -jar sync-server.jar [--config file.json]}. */
   public static void main(String[] args) {
     Path configFile = null;
+    boolean newEpochs = false;
     for (int i = 0; i < args.length; i++) {
       if ((args[i].equals("--config") || args[i].equals("-c")) && i + 1 < args.length) {
         configFile = Path.of(args[++i]);
+      } else if (args[i].equals("--new-epochs")) {
+        newEpochs = true;
       } else if (args[i].equals("--help") || args[i].equals("-h")) {
         System.out.println(usage());
         return;
@@ -221,6 +226,10 @@ public final class SyncServer {
       return;
     }
     System.out.print(ConfigLoader.describe(config));
+    if (newEpochs) {
+      System.exit(newEpochs(config));
+      return;
+    }
     Vertx vertx = NetworkTransport.newVertx(config.server());
     SyncServer server;
     try {
@@ -249,8 +258,28 @@ public final class SyncServer {
     }
   }
 
+  /** {@code --new-epochs}: see {@link RenewEpochs}; the process's exit status. */
+  private static int newEpochs(SyncConfig config) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      int n = RenewEpochs.run(vertx, config).await();
+      System.out.println("gave " + n + " collection" + (n == 1 ? "" : "s") + " a new epoch ("
+          + (config.store().clustered() ? "Redis" : "SQLite") + "); every client resets them"
+          + " at its next subscribe");
+      return 0;
+    } catch (Throwable e) {
+      System.err.println("cannot give the collections new epochs: " + e.getMessage());
+      return 1;
+    } finally {
+      vertx.close();
+    }
+  }
+
   private static String usage() {
-    StringBuilder sb = new StringBuilder("usage: java -jar sync-server.jar [--config file.json]\n"
+    StringBuilder sb = new StringBuilder("usage: java -jar sync-server.jar [--config file.json]"
+        + " [--new-epochs]\n"
+        + "  --new-epochs  give every collection of the configured store a new epoch and exit"
+        + " (after restoring a backup; docs/deploy.md)\n"
         + "environment overrides:\n");
     ConfigLoader.ENV.forEach((k, v) -> sb.append("  ").append(k).append(" -> ").append(v)
         .append('\n'));

@@ -267,6 +267,24 @@ public final class RedisStore implements Store {
     witnesses.heard(collection, epoch, seq);
   }
 
+  /**
+   * Gives every collection (the members of {@code ls:collections}) a new epoch, keeping its seq
+   * and horizon: for a Redis restored from a backup, so that every client resets instead of
+   * trusting a cursor from a history Redis no longer has. Running gateways notice at their next
+   * poll and reset their subscribers. Returns the number of collections.
+   */
+  public Future<Integer> renewEpochs() {
+    return inFlight.track(() -> link.send(
+        Request.cmd(Command.SMEMBERS).arg(RedisKeys.COLLECTIONS)).compose(members -> {
+          List<Future<?>> renewed = new ArrayList<>(members.size());
+          for (Response name : members) {
+            renewed.add(link.send(Request.cmd(Command.HSET)
+                .arg(RedisKeys.meta(name.toString())).arg("epoch").arg(newEpoch())));
+          }
+          return Future.all(renewed).map(members.size());
+        }));
+  }
+
   /** Remembers what a commit call committed, and reports a lost tail it found. */
   private void witnessed(String collection, RedisWitness.Seen witness, Response r, int count) {
     String epoch = RedisBatches.commitEpoch(r, count);

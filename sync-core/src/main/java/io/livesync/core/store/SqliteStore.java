@@ -216,6 +216,14 @@ public final class SqliteStore implements Store {
     return read("list " + collection, c -> SqliteReads.list(c, collection, afterId, limit));
   }
 
+  /**
+   * Gives every collection a new epoch (see {@code SqliteWriter.renewEpochs}); for a store
+   * restored from a backup, before any server uses it. Returns the number of collections.
+   */
+  public Future<Integer> renewEpochs() {
+    return write("renew epochs", writer::renewEpochs);
+  }
+
   @Override
   public Future<Long> purgeTombstones(long olderThanMillis) {
     return write("purge tombstones", () -> writer.purgeTombstones(olderThanMillis));

@@ -163,6 +163,32 @@ final class SqliteWriter implements AutoCloseable {
     });
   }
 
+  /**
+   * Gives every collection a new epoch, in one transaction, keeping its seq and horizon: after
+   * a restore from a backup, every client resets instead of trusting a cursor from a history
+   * the store no longer has. Returns how many collections there are.
+   */
+  int renewEpochs() throws SQLException {
+    return inTransaction(() -> {
+      List<String> names = new ArrayList<>();
+      try (Statement s = conn.createStatement();
+          ResultSet rs = s.executeQuery("SELECT name FROM collections")) {
+        while (rs.next()) {
+          names.add(rs.getString(1));
+        }
+      }
+      try (PreparedStatement renew = conn.prepareStatement(
+          "UPDATE collections SET epoch = ? WHERE name = ?")) {
+        for (String name : names) {
+          renew.setString(1, newEpoch());
+          renew.setString(2, name);
+          renew.executeUpdate();
+        }
+      }
+      return names.size();
+    });
+  }
+
   /** Removes old tombstones and raises each affected collection's horizon, in one transaction. */
   long purgeTombstones(long olderThanMillis) throws SQLException {
     return inTransaction(() -> {

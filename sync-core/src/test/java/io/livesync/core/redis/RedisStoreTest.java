@@ -256,6 +256,27 @@ class RedisStoreTest extends StoreContractTest {
     }
   }
 
+  /** After a restore from a backup: every collection a new epoch, seqs kept and continued. */
+  @Test
+  void renewingEpochsGivesEveryCollectionANewOneAndKeepsItsSeq() throws Exception {
+    commitOne(store, insert("renew-a", "x", doc()));
+    commitOne(store, insert("renew-a", "y", doc()));
+    commitOne(store, insert("renew-b", "x", doc()));
+    CollectionInfo a = await(store.collection("renew-a"));
+    CollectionInfo b = await(store.collection("renew-b"));
+
+    assertThat(await(((RedisStore) store).renewEpochs())).isEqualTo(2);
+
+    CollectionInfo a2 = await(store.collection("renew-a"));
+    CollectionInfo b2 = await(store.collection("renew-b"));
+    assertThat(a2.epoch()).isNotEqualTo(a.epoch()).isNotEqualTo(b2.epoch());
+    assertThat(b2.epoch()).isNotEqualTo(b.epoch());
+    assertThat(a2.seq()).isEqualTo(2);
+    assertThat(commitOne(store, insert("renew-a", "z", doc())).ack().seq()).isEqualTo(3);
+    assertThat(await(store.changesSince("renew-a", 0, 10)).info().epoch())
+        .as("commits go on in the new epoch").isEqualTo(a2.epoch());
+  }
+
   @Test
   void whileRedisIsDownEverythingFailsUnavailableThenTheStoreRecoversByItself()
       throws Exception {
