@@ -293,11 +293,15 @@ export class LiveSyncClient {
     this.#scheduleAuthRefresh();
   }
 
-  #onClose({ code, reason }) {
+  #onClose({ code, reason, wasConnected }) {
     this.#tokens.cancelRefresh();
     if (code === 4001) {
       this.#tokens.refused();
       this.#events.emit('error', { code: 'unauthorized', message: `the server closed the connection: token missing, invalid or expired (${reason})` });
+    } else if (!wasConnected) {
+      // A WebSocket cannot tell why its handshake failed (a refused token looks like any other
+      // failure): the next attempt asks the provider again instead of resending the same token.
+      this.#tokens.refused();
     }
   }
 

@@ -35,7 +35,10 @@ export class TokenSource {
     return this.#token;
   }
 
-  /** The server refused the token (4001 close, HTTP 401): a provider is asked again next time. */
+  /**
+   * The server refused the token (4001 close, HTTP 401), or a socket attempt failed before
+   * `welcome` (maybe for the token): a provider is asked again next time.
+   */
   refused() {
     if (this.#provider) this.#token = null;
   }

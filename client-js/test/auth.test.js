@@ -90,6 +90,17 @@ describe('authentication', () => {
     await until(async () => (await todos.get('d1')).state === 'synced', { what: 'a write after the refresh' });
   });
 
+  test('after a failed handshake the provider is asked again, not the same token resent', EACH, async () => {
+    // the first token is signed with another secret (the handshake is refused with 401, which
+    // a WebSocket cannot see); the provider's next one is good
+    const tokens = [jwt({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 600 }, 'another-secret-that-is-long-enough-000000'), tokenFor('alice')];
+    let calls = 0;
+    const a = client({ tokenProvider: async () => tokens[Math.min(calls++, 1)], reconnectDelay: 200 });
+    await until(() => a.connectionState === 'connected', { what: 'connected with the second token', timeout: 10_000 });
+    assert.equal(a.user, 'alice');
+    assert.equal(calls, 2, 'one call per attempt: the refused one and the good one');
+  });
+
   test('a bad token is reported as unauthorized instead of failing silently', EACH, async () => {
     const a = client({ token: jwt({ sub: 'eve', exp: Math.floor(Date.now() / 1000) + 600 }, 'another-secret-that-is-long-enough-000000'), maxReconnectAttempts: 1 });
     const refused = nextEvent(a, 'error', (x) => x.code === 'unauthorized');
