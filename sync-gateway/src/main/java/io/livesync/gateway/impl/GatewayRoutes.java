@@ -119,7 +119,8 @@ public final class GatewayRoutes {
       return;
     }
     if (!req.canUpgradeToWebSocket()) {
-      refuse(ctx, "bad_request", SyncException.badRequest("this endpoint needs a WebSocket upgrade"));
+      refuse(ctx, "bad_request",
+          SyncException.badRequest("this endpoint needs a WebSocket upgrade"));
       return;
     }
     String origin = req.getHeader("Origin");
@@ -147,7 +148,9 @@ public final class GatewayRoutes {
       if (ar.failed()) {
         slots.close();
         req.resume();
-        refuse(ctx, "unauthorized", ar.cause());
+        // unauthorized, or unavailable while a JWKS URL has not been fetched yet
+        refuse(ctx, ar.cause() instanceof SyncException se ? se.code().wire() : "internal",
+            ar.cause());
         return;
       }
       Principal principal = ar.result();
