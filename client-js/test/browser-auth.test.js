@@ -45,12 +45,29 @@ async function newContext() {
   return context;
 }
 
+/** What the page, the server and a reader hold, for a failure message. */
+async function diagnose(page, reader, consoleLines) {
+  const pageState = await page.evaluate(async () => ({
+    connection: window.livesync.client.connectionState,
+    user: window.livesync.client.user,
+    pending: window.livesync.client.pendingCount,
+    records: (await window.livesync.todos.list()).map((r) => [r.data.title, r.state, r.conflict?.status ?? null]),
+    log: [...document.querySelectorAll('#log li')].map((li) => li.textContent).reverse(),
+  })).catch((e) => `page unreadable: ${e.message}`);
+  const res = await fetch(`${server.url}/v1/collections/${COLLECTION}/records?limit=100`, { headers: { Authorization: `Bearer ${tokenFor('admin')}` } });
+  const stored = await res.text();
+  const readerState = { connection: reader.connectionState, records: (await reader.collection(COLLECTION).list()).map((r) => [r.data.title, r.state]) };
+  return JSON.stringify({ page: pageState, server: { status: res.status, body: stored }, reader: readerState, console: consoleLines.slice(-30) }, null, 1);
+}
+
 const formShown = (page) => page.waitForFunction(() => !document.querySelector('#token-form').hidden, null, { timeout: 15_000 });
 
 test('without a token the page asks for one, explains a refused one, and connects with a good one', { timeout: 120_000 }, async () => {
   const page = await (await newContext()).newPage();
   const problems = [];
+  const consoleLines = [];
   page.on('pageerror', (err) => problems.push(err.message));
+  page.on('console', (msg) => consoleLines.push(`${msg.type()}: ${msg.text()}`));
   await page.goto(server.url);
   await formShown(page);
   assert.notEqual(await page.evaluate(() => window.livesync.client.connectionState), 'connected');
@@ -77,8 +94,12 @@ test('without a token the page asks for one, explains a refused one, and connect
   const reader = nodeClient(server.url, { token: tokenFor('reader') });
   clients.push(reader);
   const todos = reader.collection(COLLECTION);
-  await until(async () => (await todos.list()).some((r) => r.data.title === 'written with a token' && r.state === 'synced'),
-    { what: 'the page\'s write at another client', timeout: 20_000 });
+  try {
+    await until(async () => (await todos.list()).some((r) => r.data.title === 'written with a token' && r.state === 'synced'),
+      { what: 'the page\'s write at another client', timeout: 20_000 });
+  } catch (err) {
+    throw new Error(`${err.message}\n${await diagnose(page, reader, consoleLines)}`);
+  }
   assert.deepEqual(problems, []);
 });
 
