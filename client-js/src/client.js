@@ -166,6 +166,17 @@ export class LiveSyncClient {
     return this.#conn.manualOffline;
   }
 
+  /**
+   * The token changed (another user signed in, new grants): `token` replaces a fixed token;
+   * without it the provider is asked again. The socket reconnects with it at once (when
+   * online), so subscriptions and writes use the new grants.
+   */
+  refreshToken(token) {
+    this.#tokens.cancelRefresh();
+    this.#tokens.replace(token ?? null);
+    this.#conn.reconnectNow();
+  }
+
   /** Closes the connection and the local store; pending writes stay stored for the next start. */
   async close() {
     if (this.#closed) return;

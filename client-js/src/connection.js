@@ -85,6 +85,13 @@ export class ConnectionManager {
     return this.#manualOffline;
   }
 
+  /** Drops the socket (or an attempt under way) and connects again at once; not while offline. */
+  reconnectNow() {
+    if (this.#state === 'closed' || this.#state === 'idle' || this.#offline()) return;
+    this.#teardown(1000, 'reconnecting');
+    this.#begin();
+  }
+
   /** Runs a poll round now (when polling), e.g. because a write was made. */
   pollSoon() {
     if (!this.#polling) return;

@@ -155,6 +155,11 @@ export declare class LiveSyncClient {
   /** Stops all traffic until goOnline(); writes queue locally. */
   goOffline(): void;
   goOnline(): void;
+  /**
+   * The token changed (sign-in, new grants): `token` replaces a fixed one, or the provider is
+   * asked again; the socket reconnects with it at once when online.
+   */
+  refreshToken(token?: string): void;
   /** Closes the socket and storage; pending writes stay stored. */
   close(): Promise<void>;
 }

@@ -35,6 +35,12 @@ export class TokenSource {
     return this.#token;
   }
 
+  /** Replaces the token: a given one is used from now on, none means ask the provider again. */
+  replace(token) {
+    if (token != null) this.#token = token;
+    else if (this.#provider) this.#token = null;
+  }
+
   /**
    * The server refused the token (4001 close, HTTP 401), or a socket attempt failed before
    * `welcome` (maybe for the token): a provider is asked again next time.

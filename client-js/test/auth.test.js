@@ -101,6 +101,26 @@ describe('authentication', () => {
     assert.equal(calls, 2, 'one call per attempt: the refused one and the good one');
   });
 
+  test('refreshToken() reconnects with the new token, so new grants apply at once', EACH, async () => {
+    const readOnly = jwt({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 600, sync: { read: ['user:{sub}:*'], write: [] } });
+    let current = readOnly;
+    let calls = 0;
+    const a = client({ tokenProvider: async () => { calls++; return current; } });
+    await until(() => a.connectionState === 'connected', { what: 'connected with the read-only token' });
+    const notes = a.collection('user:alice:notes');
+    const refused = nextEvent(a, 'error', (e) => e.opId);
+    await notes.save('n1', { text: 'not yet' });
+    assert.equal((await refused).code, 'forbidden');
+
+    current = tokenFor('alice');
+    const reconnected = nextEvent(a, 'connection', (e) => e.state === 'connected');
+    a.refreshToken();
+    await reconnected;
+    assert.equal(calls, 2, 'the provider was asked again');
+    await notes.save('n2', { text: 'now allowed' });
+    await until(async () => (await notes.get('n2'))?.state === 'synced', { what: 'the write under the new grants acked' });
+  });
+
   test('a bad token is reported as unauthorized instead of failing silently', EACH, async () => {
     const a = client({ token: jwt({ sub: 'eve', exp: Math.floor(Date.now() / 1000) + 600 }, 'another-secret-that-is-long-enough-000000'), maxReconnectAttempts: 1 });
     const refused = nextEvent(a, 'error', (x) => x.code === 'unauthorized');

@@ -262,12 +262,17 @@ ui.offline.addEventListener('change', () => {
 
 $('#clear-log').addEventListener('click', () => ui.log.replaceChildren());
 
+/** The token the client was last given: the one it started with, then each accepted one. */
+let acceptedToken = currentToken();
+
 /**
  * Asks the server whether the page may read the list with the current token (an authenticated
  * read of one record) and shows the token form when it may not. A browser cannot see why a
  * WebSocket handshake failed, so this HTTP answer is what tells a refused token apart from a
- * server that is down. Resolves to true when the token (or no token, with authentication off)
- * is accepted.
+ * server that is down. A token accepted for the first time goes to the client at once: it may
+ * hold an earlier one (a token without these grants connects too), so it drops that one and
+ * reconnects now instead of at the end of its backoff (not while switched offline). Resolves to
+ * true when the token (or no token, with authentication off) is accepted.
  */
 async function checkToken() {
   const token = currentToken();
@@ -282,6 +287,11 @@ async function checkToken() {
   }
   if (res.ok) {
     ui.tokenForm.hidden = true;
+    if (token && token !== acceptedToken) {
+      acceptedToken = token;
+      log('connection', 'token accepted; connecting with it');
+      client.refreshToken();
+    }
     return true;
   }
   if (res.status !== 401 && res.status !== 403) return false;
@@ -299,14 +309,7 @@ ui.tokenForm.addEventListener('submit', async (e) => {
   if (!token) return;
   sessionStorage.setItem(TOKEN_KEY, token);
   ui.token.value = '';
-  if (await checkToken()) {
-    log('connection', 'token accepted; connecting with it');
-    // reconnect now instead of at the end of the current backoff (unless switched offline)
-    if (!ui.offline.checked) {
-      client.goOffline();
-      client.goOnline();
-    }
-  }
+  await checkToken();
 });
 checkToken();
 
