@@ -55,6 +55,15 @@ public interface SyncClient extends AutoCloseable {
    */
   boolean awaitSynced(Duration timeout) throws InterruptedException;
 
+  /**
+   * The token changed (another user signed in, new grants): asks the token provider again and
+   * reconnects with the new token at once, so subscriptions and writes use its grants. Without
+   * it the client keeps its token until the server refuses it or it nears {@code exp}; a token
+   * with a good signature but other grants is never refused at the handshake, so writes outside
+   * its grants stay {@code forbidden}. Does nothing without a token provider. Returns at once.
+   */
+  void refreshToken();
+
   /** Writes the server refused for good, oldest first. */
   List<DeadLetter> deadLetters();
 

@@ -120,6 +120,38 @@ final class ConnectionManager {
     }
   }
 
+  /**
+   * The application's token changed: asks the provider again, and replaces the open socket (or
+   * the attempt under way, which carries the old token) with one that uses the new token now.
+   * Over HTTP every request asks for the current token anyway. On the engine thread.
+   */
+  void tokenChanged() {
+    if (state == ConnectionState.CLOSED || !tokens.enabled()) {
+      return;
+    }
+    try {
+      tokens.refresh();
+    } catch (RuntimeException e) {
+      session.transportError("the token provider failed", e);
+    }
+    WsConnection s = socket;
+    if (s != null && attempting) {
+      // its completion sees the slot taken away and gives up; the next attempt has the token
+      socket = null;
+      s.abort();
+      scheduleAttempt(0);
+      return;
+    }
+    if (s != null) {
+      s.abort();
+      lost(s, "the token changed", false);
+    }
+    if (settings.realtime() && !attempting && socket == null) {
+      cancel(retryTimer);
+      attempt();
+    }
+  }
+
   /** Drops the socket as dead (e.g. the server answered nonsense); reconnects as usual. */
   void dropSocket(String reason) {
     if (socket != null) {

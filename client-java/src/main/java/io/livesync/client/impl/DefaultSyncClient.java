@@ -132,6 +132,12 @@ public final class DefaultSyncClient implements SyncClient {
   }
 
   @Override
+  public void refreshToken() {
+    ensureOpen();
+    engine.executor().execute(() -> engine.connection().tokenChanged());
+  }
+
+  @Override
   public List<DeadLetter> deadLetters() {
     ensureOpen();
     return store.deadLetters();
