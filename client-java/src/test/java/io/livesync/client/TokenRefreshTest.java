@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,16 +38,23 @@ class TokenRefreshTest {
         Map.of("SYNC_JWT_SECRET", SECRET))) {
       AtomicReference<String> current = new AtomicReference<>(token("{\"read\":[\"notes\"]}"));
       AtomicInteger asked = new AtomicInteger();
+      CompletableFuture<DeadLetter> forbidden = new CompletableFuture<>();
       try (SyncClient client = SyncClient.builder().serverUrl(server.url()).inMemoryStorage()
           .reconnectDelay(Duration.ofMillis(50))
+          .eventListener(Runnable::run, e -> {
+            if (e instanceof SyncEvent.DeadLettered d && d.deadLetter().error() != null
+                && d.deadLetter().error().code() == ErrorCode.FORBIDDEN) {
+              forbidden.complete(d.deadLetter());
+            }
+          })
           .tokenProvider(() -> {
             asked.incrementAndGet();
             return current.get();
           }).build()) {
         CollectionRef notes = client.collection("notes");
         notes.save("n1", Map.of("text", "not yet")).join();
-        poll("the write refused as forbidden", () -> client.deadLetters().stream()
-            .anyMatch(d -> d.error() != null && d.error().code() == ErrorCode.FORBIDDEN));
+        assertThat(forbidden.get(20, TimeUnit.SECONDS).write().id())
+            .as("the write refused as forbidden").isEqualTo("n1");
         assertThat(client.state()).isEqualTo(ConnectionState.CONNECTED);
 
         current.set(token("{\"read\":[\"notes\"],\"write\":[\"notes\"]}"));
@@ -57,17 +65,6 @@ class TokenRefreshTest {
         assertThat(notes.get("n2")).isPresent();
         assertThat(client.deadLetters()).extracting(d -> d.write().id()).containsExactly("n1");
       }
-    }
-  }
-
-  private static void poll(String what, java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(20);
     }
   }
 

@@ -3,6 +3,8 @@ package io.livesync.server.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.livesync.core.redis.RedisServerProcess;
+import io.livesync.core.store.RedisKeys;
+import io.livesync.server.testing.Poll;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +28,8 @@ class PubSubLossTest {
   private static final String COLLECTION = "pubsub-loss";
   private static final long WRITE_MILLIS = 15_000;
   private static final int MAX_KILLS = 10;
-  private static final long HOLD_MILLIS = 300;
+  /** Longest SUBSCRIBE is refused after a kill, waiting for a change committed meanwhile. */
+  private static final long HOLD_MILLIS = 2_000;
 
   @Test
   void changesLostWithTheSubscriberConnectionAreRepairedWithoutClientAction()
@@ -53,15 +56,16 @@ class PubSubLossTest {
       int kills = 0;
       int killedConnections = 0;
       for (; kills < MAX_KILLS && repairs(subscribers) < subscribers.size(); kills++) {
-        // SUBSCRIBE is refused for a moment after the kill, so the changes the workers commit
-        // meanwhile (writes already in the stream) are published to nobody: without it a
-        // re-subscription of a few milliseconds could miss nothing, kill after kill
+        // SUBSCRIBE is refused after the kill until a worker commits a change (a write already
+        // in the stream), which is then published to nobody: without it a re-subscription of
+        // a few milliseconds could miss nothing, kill after kill
         assertThat(cluster.redis().command("ACL", "SETUSER", "default", "-subscribe"))
             .isEqualTo("OK");
         String killed;
         try {
+          long seqAtKill = seq(cluster);
           killed = cluster.redis().command("CLIENT", "KILL", "TYPE", "pubsub");
-          Thread.sleep(HOLD_MILLIS);
+          Poll.within(HOLD_MILLIS, () -> seq(cluster) > seqAtKill);
         } finally {
           cluster.redis().command("ACL", "SETUSER", "default", "+subscribe");
         }
@@ -108,6 +112,11 @@ class PubSubLossTest {
       peers.forEach(SyncPeer::close);
       vertx.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** The collection's seq as Redis holds it. */
+  private static long seq(Cluster cluster) {
+    return Long.parseLong(cluster.redis().command("GET", RedisKeys.seq(COLLECTION)));
   }
 
   /** Subscribers that saw a repair: a live change without opId or an unsolicited catch-up. */

@@ -15,16 +15,24 @@ public final class Poll {
    */
   public static long until(String what, long timeoutMillis, BooleanSupplier condition) {
     long start = System.nanoTime();
-    long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    if (!within(timeoutMillis, condition)) {
+      throw new AssertionError("not " + what + " within " + timeoutMillis + " ms");
+    }
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
+  /** Like {@link #until}, but answers whether the condition came to hold in time. */
+  public static boolean within(long timeoutMillis, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     for (int i = 0; i < 100_000; i++) {
       if (condition.getAsBoolean()) {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        return true;
       }
       if (System.nanoTime() > deadline) {
-        break;
+        return false;
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
-    throw new AssertionError("not " + what + " within " + timeoutMillis + " ms");
+    return false;
   }
 }
