@@ -14,12 +14,16 @@ import io.livesync.core.store.SqliteStore;
 import io.livesync.protocol.ErrorCode;
 import io.livesync.protocol.SyncException;
 import io.vertx.core.Vertx;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,5 +129,51 @@ class SqliteStoreTest extends StoreContractTest {
     Throwable failure = awaitFailure(SqliteStore.open(vertx, dir.resolve("x.db"), "SOMETIMES"));
     assertThat(failure).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("FULL");
+  }
+
+  @Test
+  void aStoreOpenInThisProcessCannotBeOpenedAgainUntilClosed() throws Exception {
+    await(store.commit(List.of(insert("todos", "a", doc()))));
+    Throwable failure = awaitFailure(SqliteStore.open(vertx, file(), "FULL"));
+    assertThat(failure).isInstanceOf(SyncException.class)
+        .hasMessageContaining("in use by another server")
+        .hasMessageContaining("process " + ProcessHandle.current().pid());
+    assertThat(((SyncException) failure).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(commitOne(insert("todos", "b", doc())).ack().seq())
+        .as("the failed open left the open store alone").isEqualTo(2);
+
+    await(store.close());
+    store = await(SqliteStore.open(vertx, file(), "FULL"));
+    assertThat(commitOne(insert("todos", "c", doc())).ack().seq()).isEqualTo(3);
+  }
+
+  @Test
+  void aStoreHeldByAnotherProcessIsRefusedAndFreedWhenThatProcessIsKilled() throws Exception {
+    Path other = dir.resolve("held.db");
+    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-cp", System.getProperty("java.class.path"),
+        HoldSqliteStore.class.getName(), other.toString()).redirectErrorStream(true).start();
+    try {
+      BufferedReader out = new BufferedReader(
+          new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+      assertThat(out.readLine()).isEqualTo("open");
+
+      Throwable failure = awaitFailure(SqliteStore.open(vertx, other, "NORMAL"));
+      assertThat(failure).isInstanceOf(SyncException.class)
+          .hasMessageContaining("in use by another server (process " + holder.pid() + ",");
+
+      holder.destroyForcibly(); // SIGKILL: no close, no shutdown hook
+      assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      Store reopened = await(SqliteStore.open(vertx, other, "NORMAL"));
+      try {
+        assertThat(await(reopened.commit(List.of(insert("todos", "a", doc())))).get(0).ack()
+            .seq()).isEqualTo(1);
+      } finally {
+        await(reopened.close());
+      }
+    } finally {
+      holder.destroyForcibly();
+      holder.waitFor(30, TimeUnit.SECONDS);
+    }
   }
 }

@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code --new-epochs} on an embedded store, as after restoring a backup: every collection gets
- * a new epoch with its seq kept, and a client whose cursor names the old epoch is told to
- * {@code reset} instead of being trusted.
+ * {@code --new-epochs} on an embedded store, as after restoring a backup: refused while a server
+ * has the store open; then every collection gets a new epoch with its seq kept, and a client
+ * whose cursor names the old epoch is told to {@code reset} instead of being trusted.
  */
 class RenewEpochsTest {
 
@@ -45,20 +45,19 @@ class RenewEpochsTest {
         seq = synced.path("seq").asLong();
       }
       String oldEpochB = Pull.page(before.httpUrl(), "restored-b", 0).path("epoch").asText();
-      before.stop();
 
       // the command an operator runs: java -jar sync-server.jar --new-epochs
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin",
-          "java").toString(), "-cp", System.getProperty("java.class.path"),
-          SyncServer.class.getName(), "--new-epochs").redirectErrorStream(true);
-      pb.environment().keySet().removeIf(k -> k.startsWith("SYNC_"));
-      pb.environment().putAll(env);
-      Process p = pb.start();
-      p.getOutputStream().close();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(p.exitValue()).as(output).isZero();
-      assertThat(output).contains("gave 2 collections a new epoch (SQLite)");
+      Run refused = newEpochs(env);
+      assertThat(refused.exit()).as(refused.output()).isEqualTo(1);
+      assertThat(refused.output()).contains("in use by another server (process "
+          + ProcessHandle.current().pid() + ",");
+      assertThat(Pull.page(before.httpUrl(), "restored-a", 0).path("epoch").asText())
+          .as("not renewed under the running server").isEqualTo(oldEpoch);
+      before.stop();
+
+      Run run = newEpochs(env);
+      assertThat(run.exit()).as(run.output()).isZero();
+      assertThat(run.output()).contains("gave 2 collections a new epoch (SQLite)");
 
       try (TestServer after = TestServer.start(env, null)) {
         ObjectNode page = Pull.page(after.httpUrl(), "restored-a", 0);
@@ -74,6 +73,21 @@ class RenewEpochsTest {
     } finally {
       TestServer.deleteTree(dir);
     }
+  }
+
+  private record Run(int exit, String output) {}
+
+  private static Run newEpochs(Map<String, String> env) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin",
+        "java").toString(), "-cp", System.getProperty("java.class.path"),
+        SyncServer.class.getName(), "--new-epochs").redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("SYNC_"));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Run(p.exitValue(), output);
   }
 
   @Test

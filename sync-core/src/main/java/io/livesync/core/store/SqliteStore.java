@@ -49,6 +49,7 @@ public final class SqliteStore implements Store {
   private static final long CLOSE_WAIT_SECONDS = 30;
 
   private final Path file;
+  private final SqliteOwner owner;
   private final WorkerExecutor writerPool;
   private final WorkerExecutor readerPool;
   private final SqliteWriter writer;
@@ -58,10 +59,11 @@ public final class SqliteStore implements Store {
   private final Object closeLock = new Object();
   private volatile Future<Void> closing;
 
-  private SqliteStore(Path file, WorkerExecutor writerPool, WorkerExecutor readerPool,
-      SqliteWriter writer, List<Connection> readers, Map<Connection, SqliteReads.Prepared>
-      prepared) {
+  private SqliteStore(Path file, SqliteOwner owner, WorkerExecutor writerPool,
+      WorkerExecutor readerPool, SqliteWriter writer, List<Connection> readers,
+      Map<Connection, SqliteReads.Prepared> prepared) {
     this.file = file;
+    this.owner = owner;
     this.writerPool = writerPool;
     this.readerPool = readerPool;
     this.writer = writer;
@@ -76,10 +78,12 @@ public final class SqliteStore implements Store {
 
   /**
    * Opens (creating the directory, file and schema when absent) the store at {@code file}.
+   * One open store per file at a time, across processes: while one is open, another open of
+   * the same file fails with {@code unavailable} naming the owner's pid ({@link SqliteOwner}).
    *
    * @param synchronous the SQLite {@code synchronous} pragma: FULL, NORMAL or EXTRA
-   * @param busyTimeoutMillis how long a statement waits for a lock held by another process
-   *     before it fails with {@code unavailable}
+   * @param busyTimeoutMillis how long a statement waits for a lock held by another connection
+   *     (a backup, say) before it fails with {@code unavailable}
    */
   public static Future<SqliteStore> open(Vertx vertx, Path file, String synchronous,
       int busyTimeoutMillis) {
@@ -96,7 +100,14 @@ public final class SqliteStore implements Store {
       if (dir != null) {
         Files.createDirectories(dir);
       }
-      Connection writerConn = SqliteSchema.openWriter(file, mode, busyTimeoutMillis);
+      SqliteOwner owner = SqliteOwner.acquire(file);
+      Connection writerConn;
+      try {
+        writerConn = SqliteSchema.openWriter(file, mode, busyTimeoutMillis);
+      } catch (SQLException | RuntimeException e) {
+        SqliteSchema.closeQuietly(owner, e);
+        throw e;
+      }
       List<Connection> readers = new ArrayList<>(READERS);
       try {
         SqliteWriter writer = new SqliteWriter(writerConn, System::currentTimeMillis);
@@ -106,16 +117,19 @@ public final class SqliteStore implements Store {
           readers.add(reader);
           prepared.put(reader, new SqliteReads.Prepared(reader));
         }
-        return new SqliteStore(file, writerPool, readerPool, writer, readers, prepared);
+        return new SqliteStore(file, owner, writerPool, readerPool, writer, readers, prepared);
       } catch (SQLException | RuntimeException e) {
         readers.forEach(c -> SqliteSchema.closeQuietly(c, e));
         SqliteSchema.closeQuietly(writerConn, e);
+        SqliteSchema.closeQuietly(owner, e);
         throw e;
       }
     }, false).recover(e -> Future.join(writerPool.close(), readerPool.close()).transform(
         ignored -> Future.failedFuture(new SyncException(ErrorCode.UNAVAILABLE,
             "cannot open the SQLite store at " + file + ": " + e.getMessage()
-                + "; check that the directory is writable and not used by another server", e))));
+                + (e instanceof SqliteOwner.InUse ? ""
+                    : "; check that the directory is writable and not used by another server"),
+            e))));
   }
 
   public Path file() {
@@ -258,6 +272,7 @@ public final class SqliteStore implements Store {
           SQLException failure = new SQLException("closing " + file);
           SqliteSchema.closeQuietly(writer, failure);
           closeReaders(failure);
+          SqliteSchema.closeQuietly(owner, failure);
           if (failure.getSuppressed().length > 0) {
             throw failure;
           }
