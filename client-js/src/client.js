@@ -23,6 +23,7 @@ export const DEFAULTS = Object.freeze({
   maxReconnectAttempts: 5,
   pollInterval: 5000,
   connectTimeout: 10000,
+  writesPerSecond: 500,
   followNetworkStatus: true,
 });
 
@@ -67,6 +68,9 @@ export class LiveSyncClient {
       throw new TypeError("no WebSocket implementation: Node.js 20 has none built in; pass createClient({ WebSocket }) (e.g. from the 'ws' package) or realtime: false");
     }
     if (typeof o.fetch !== 'function') throw new TypeError('no fetch implementation: pass createClient({ fetch })');
+    if (!Number.isInteger(o.writesPerSecond) || o.writesPerSecond < 1 || o.writesPerSecond > 1_000_000) {
+      throw new RangeError(`writesPerSecond must be an integer from 1 to 1000000, was ${options.writesPerSecond}`);
+    }
     this.#o = o;
     this.#tokens = new TokenSource({ token: options.token, tokenProvider: options.tokenProvider });
     this.#events = new Emitter((err, event) => {
@@ -96,6 +100,7 @@ export class LiveSyncClient {
       connected: () => this.#conn.connected,
       onRetryDue: () => this.#conn.pollSoon(),
       maxDelay: o.maxReconnectDelay,
+      writesPerSecond: o.writesPerSecond,
       random: o.random,
     });
     /** Resolves when local storage is open; rejects if it cannot be. */

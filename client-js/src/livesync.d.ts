@@ -105,6 +105,12 @@ export interface ClientOptions {
   pollInterval?: number;
   /** Milliseconds to wait for the server's welcome (default 10000). */
   connectTimeout?: number;
+  /**
+   * Most writes sent per second on one socket (default 500: half the server's default
+   * per-connection limit of 1,000). Keep it at most half the server's `limits.maxWritesPerSecond`;
+   * past that writes are answered `rate_limited` and sent again later (none is lost).
+   */
+  writesPerSecond?: number;
   /** In a browser, go offline on the window's 'offline' event and back on 'online' (default true). */
   followNetworkStatus?: boolean;
   /** A WHATWG WebSocket constructor; required in Node.js 20, e.g. the 'ws' package's default export. */
@@ -173,7 +179,7 @@ export declare class LiveSyncError extends Error {
 }
 
 export declare const DEFAULTS: Readonly<Required<Pick<ClientOptions,
-  'realtime' | 'reconnectDelay' | 'maxReconnectDelay' | 'maxReconnectAttempts' | 'pollInterval' | 'connectTimeout' | 'followNetworkStatus'>>>;
+  'realtime' | 'reconnectDelay' | 'maxReconnectDelay' | 'maxReconnectAttempts' | 'pollInterval' | 'connectTimeout' | 'writesPerSecond' | 'followNetworkStatus'>>>;
 
 export declare class Hlc {
   constructor(node: string, wallClock?: () => number);

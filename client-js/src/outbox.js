@@ -4,8 +4,6 @@
 
 import { backoffDelay } from './backoff.js';
 
-/** Writes sent per second on one socket: half the server's default per-connection budget. */
-const WRITES_PER_SECOND = 500;
 /** Writes sent on one socket and not answered yet. */
 const MAX_IN_FLIGHT = 256;
 
@@ -41,6 +39,8 @@ export class Outbox {
    * @param {() => boolean} o.connected whether a welcomed socket is open
    * @param {() => void} o.onRetryDue a retry is due while no socket is open (poll now)
    * @param {number} o.maxDelay the largest retry delay in ms
+   * @param {number} o.writesPerSecond writes sent per second on one socket (a fixed one-second
+   *   window, so up to twice that in any second: keep it at most half the server's limit)
    * @param {() => number} [o.random]
    */
   constructor(o) {
@@ -120,9 +120,10 @@ export class Outbox {
       w.start = now;
       w.count = 0;
     }
-    if (w.count < WRITES_PER_SECOND && this.#inFlight < MAX_IN_FLIGHT) return true;
+    const perSecond = this.#o.writesPerSecond;
+    if (w.count < perSecond && this.#inFlight < MAX_IN_FLIGHT) return true;
     if (!this.#paceTimer) {
-      const wait = w.count >= WRITES_PER_SECOND ? w.start + 1000 - now : 50;
+      const wait = w.count >= perSecond ? w.start + 1000 - now : 50;
       this.#paceTimer = setTimeout(() => {
         this.#paceTimer = null;
         this.flush();

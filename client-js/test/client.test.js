@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
 import { PULL_PAGE } from '../src/http.js';
 import { memoryStorage } from '../src/livesync.js';
 import { startProxy } from './proxy.js';
@@ -192,6 +193,38 @@ describe('offline and restarts', () => {
     assert.deepEqual(errors, []);
     assert.deepEqual(drops, [], 'the socket stayed up');
     assert.equal((await api.records(name)).length, 2500);
+  });
+
+  test('writesPerSecond paces the socket: a 20/s client sends at most 20 writes in its first second', EACH, async () => {
+    // Counts the writes each client puts on its socket, with the time it sent them.
+    function countingSocket(sent) {
+      return class extends WebSocket {
+        send(data) {
+          if (/^\{"type":"(insert|update|delete)"/.test(String(data))) sent.push(Date.now());
+          return super.send(data);
+        }
+      };
+    }
+    const inFirstSecond = (sent) => sent.filter((t) => t < sent[0] + 1000).length;
+    const run = async (options) => {
+      const name = fresh('paced');
+      const sent = [];
+      const c = client(undefined, { ...options, WebSocket: countingSocket(sent) });
+      const todos = c.collection(name);
+      await until(() => c.connectionState === 'connected', { what: 'connected' });
+      c.goOffline();
+      for (let i = 0; i < 50; i++) await todos.save(`p${i}`, { i });
+      c.goOnline();
+      await until(() => c.pendingCount === 0, { what: 'the queue to drain', timeout: 30_000 });
+      assert.equal((await api.records(name)).length, 50);
+      return sent;
+    };
+    const paced = await run({ writesPerSecond: 20 });
+    assert.ok(inFirstSecond(paced) <= 20, `${inFirstSecond(paced)} writes sent in the first second at 20/s`);
+    const unpaced = await run({});
+    assert.equal(inFirstSecond(unpaced), 50, 'at the default 500/s the queue goes out at once');
+    assert.throws(() => client(undefined, { writesPerSecond: 0 }), /writesPerSecond must be an integer from 1 to 1000000, was 0/);
+    assert.throws(() => client(undefined, { writesPerSecond: 2.5 }), RangeError);
   });
 
   test('a write re-sent after a crash between send and ack is applied once (same opId)', EACH, async () => {

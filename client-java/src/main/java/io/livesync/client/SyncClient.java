@@ -90,6 +90,7 @@ public interface SyncClient extends AutoCloseable {
     private Duration pollInterval = Duration.ofSeconds(30);
     private Duration heartbeatInterval = Duration.ofSeconds(15);
     private Duration closeTimeout = Duration.ofSeconds(3);
+    private int writesPerSecond = 500;
     private Executor callbackExecutor;
     private String nodeId;
     private Clock clock = Clock.systemUTC();
@@ -179,6 +180,23 @@ public interface SyncClient extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Most writes sent per second over the socket, in bursts of at most a fifth of that.
+     * Default 500, half the server's default {@code limits.maxWritesPerSecond} of 1,000 per
+     * connection. Raise it only with the server's limit and keep it below; writes past the
+     * server's limit are answered {@code rate_limited} and sent again after a second (nothing is
+     * lost, but the socket pauses), and a connection that keeps exceeding it is closed with
+     * 4008. HTTP push is not paced by this: it sends pages of 500.
+     */
+    public Builder writesPerSecond(int writesPerSecond) {
+      if (writesPerSecond < 1 || writesPerSecond > 1_000_000) {
+        throw new IllegalArgumentException(
+            "writesPerSecond must be between 1 and 1000000, was " + writesPerSecond);
+      }
+      this.writesPerSecond = writesPerSecond;
+      return this;
+    }
+
     /** Runs {@code watch()} deliveries; default: one daemon thread owned by the client. */
     public Builder callbackExecutor(Executor executor) {
       this.callbackExecutor = executor;
@@ -226,7 +244,7 @@ public interface SyncClient extends AutoCloseable {
       }
       return new DefaultSyncClient(new ClientSettings(serverUrl, tokenProvider, storage,
           realtime, reconnectDelay, maxReconnectDelay, maxReconnectAttempts, pollInterval,
-          heartbeatInterval, closeTimeout, callbackExecutor, nodeId, clock,
+          heartbeatInterval, closeTimeout, writesPerSecond, callbackExecutor, nodeId, clock,
           java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(eventListeners))));
     }
 

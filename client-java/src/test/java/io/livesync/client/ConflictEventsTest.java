@@ -8,7 +8,6 @@ import io.livesync.client.testing.ServerState;
 import io.livesync.client.testing.TcpProxy;
 import io.livesync.protocol.Json;
 import io.livesync.protocol.WriteStatus;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,11 +37,9 @@ class ConflictEventsTest {
 
   @BeforeEach
   void start() throws Exception {
-    Path config = dir.resolve("config.json");
-    Files.writeString(config, "{\"worker\":{\"rules\":["
+    server = InProcessServer.startWithConfig(dir, "{\"worker\":{\"rules\":["
         + "{\"pattern\":\"ver*\",\"strategy\":\"version\"},"
         + "{\"pattern\":\"rec*\",\"strategy\":\"record-lww\"}]}}");
-    server = InProcessServer.start(dir.resolve("server"), config, Map.of());
     proxy = new TcpProxy(server.port(), TcpProxy.Mode.PASS);
     b = SyncClient.builder().serverUrl(server.url()).inMemoryStorage().nodeId("B").build();
   }

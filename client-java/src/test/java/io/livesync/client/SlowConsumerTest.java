@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.livesync.client.testing.EventLog;
 import io.livesync.client.testing.InProcessServer;
 import io.livesync.client.testing.ServerState;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -32,9 +31,8 @@ class SlowConsumerTest {
 
   @Test
   void aSlowConsumerIsCaughtUpAndConverges() throws Exception {
-    Path config = dir.resolve("config.json");
-    Files.writeString(config, "{\"limits\":{\"maxBacklogBytes\":65536}}");
-    try (InProcessServer server = InProcessServer.start(dir.resolve("server"), config, Map.of());
+    try (InProcessServer server = InProcessServer.startWithConfig(dir,
+        "{\"limits\":{\"maxBacklogBytes\":65536}}");
          SyncClient b = SyncClient.builder().serverUrl(server.url()).inMemoryStorage().build()) {
       var builder = SyncClient.builder().serverUrl(server.url()).inMemoryStorage();
       EventLog events = EventLog.on(builder);

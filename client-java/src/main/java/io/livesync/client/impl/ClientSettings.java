@@ -11,6 +11,7 @@ import java.util.function.Supplier;
  * The client's configuration, validated by {@link io.livesync.client.SyncClient.Builder}; see
  * the builder for each setting's meaning and default.
  *
+ * @param writesPerSecond the socket's write pacing, at least 1
  * @param storage the SQLite file, or null for an in-memory store
  * @param tokenProvider null when no token is sent
  * @param callbackExecutor null for a client-owned daemon thread
@@ -20,7 +21,7 @@ import java.util.function.Supplier;
 public record ClientSettings(URI serverUrl, Supplier<String> tokenProvider, Path storage,
     boolean realtime, Duration reconnectDelay, Duration maxReconnectDelay,
     int maxReconnectAttempts, Duration pollInterval, Duration heartbeatInterval,
-    Duration closeTimeout, Executor callbackExecutor, String nodeId, Clock clock,
+    Duration closeTimeout, int writesPerSecond, Executor callbackExecutor, String nodeId, Clock clock,
     java.util.Map<io.livesync.client.SyncEventListener, Executor> eventListeners) {
 
   /** The WebSocket endpoint: the server URL with ws(s) and path /v1/ws. */

@@ -35,9 +35,6 @@ import java.util.concurrent.TimeUnit;
 final class OutboxSender {
   static final int WINDOW = 128;
   static final int PUSH_PAGE = 500;
-  /** Socket pacing (docs/protocol.md 4.6): 500 writes/s, bursts of 100; the server allows 1,000. */
-  static final int WRITES_PER_SECOND = 500;
-  static final int BURST = 100;
   private static final long RATE_LIMIT_PAUSE_MILLIS = 1000;
 
   private enum Via { SOCKET, HTTP }
@@ -46,8 +43,11 @@ final class OutboxSender {
   private final Map<String, Via> inFlight = new HashMap<>();
   private final Set<String> busyRecords = new HashSet<>();
   private final Backoff retryBackoff;
+  /** Socket pacing (docs/protocol.md 4.6): a token bucket, by default 500/s in bursts of 100. */
+  private final int writesPerSecond;
+  private final int burst;
   private long socketPausedUntilNanos;
-  private double tokens = BURST;
+  private double tokens;
   private long tokensAtNanos;
   private long pushPausedUntilNanos;
   private int socketErrors;
@@ -57,6 +57,9 @@ final class OutboxSender {
 
   OutboxSender(Engine engine) {
     this.engine = engine;
+    this.writesPerSecond = engine.settings().writesPerSecond();
+    this.burst = Math.max(1, writesPerSecond / 5);
+    this.tokens = burst;
     this.retryBackoff = new Backoff(engine.settings().reconnectDelay(),
         engine.settings().maxReconnectDelay(), () -> ThreadLocalRandom.current().nextDouble());
     long now = System.nanoTime(); // nanoTime may be negative: "not paused" is "paused until now"
@@ -118,7 +121,7 @@ final class OutboxSender {
       scheduleRetry((socketPausedUntilNanos - now) / 1_000_000);
       return;
     }
-    tokens = Math.min(BURST, tokens + (now - tokensAtNanos) * WRITES_PER_SECOND / 1e9);
+    tokens = Math.min(burst, tokens + (now - tokensAtNanos) * writesPerSecond / 1e9);
     tokensAtNanos = now;
     Set<String> blocked = new HashSet<>();
     for (OutboxEntry e : engine.store().pending()) {
@@ -126,7 +129,7 @@ final class OutboxSender {
         return;
       }
       if (tokens < 1) {
-        scheduleRetry(Math.max(1, (long) Math.ceil((1 - tokens) * 1000 / WRITES_PER_SECOND)));
+        scheduleRetry(Math.max(1, (long) Math.ceil((1 - tokens) * 1000 / writesPerSecond)));
         return;
       }
       String key = e.key();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.livesync.client.CollectionRef;
 import io.livesync.client.SyncClient;
 import io.livesync.client.testing.InProcessServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,10 +25,8 @@ class ExamplesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path config = dir.resolve("config.json");
-    Files.writeString(config,
+    server = InProcessServer.startWithConfig(dir,
         "{\"worker\":{\"rules\":[{\"pattern\":\"ver*\",\"strategy\":\"version\"}]}}");
-    server = InProcessServer.start(dir.resolve("server"), config, Map.of());
   }
 
   @AfterAll

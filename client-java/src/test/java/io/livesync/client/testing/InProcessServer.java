@@ -5,6 +5,7 @@ import io.livesync.core.config.SyncConfig;
 import io.livesync.server.SyncServer;
 import io.vertx.core.Vertx;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,6 +23,16 @@ public final class InProcessServer implements AutoCloseable {
 
   public static InProcessServer start(Path dataDir) throws Exception {
     return start(dataDir, null, Map.of());
+  }
+
+  /**
+   * Starts with this configuration (JSON), written to {@code dir/config.json}, and its data in
+   * {@code dir/server}.
+   */
+  public static InProcessServer startWithConfig(Path dir, String configJson) throws Exception {
+    Path config = dir.resolve("config.json");
+    Files.writeString(config, configJson);
+    return start(dir.resolve("server"), config, Map.of());
   }
 
   /** Starts with an optional configuration file and extra SYNC_* settings. */

@@ -193,12 +193,14 @@ public final class Connection implements PingWheel.Member {
   private void onWrite(ClientMessage.WriteOp op) {
     var w = op.write();
     if (draining) {
+      gw.writes().countRefused(ErrorCode.UNAVAILABLE);
       sendError(new ErrorInfo(ErrorCode.UNAVAILABLE, "this gateway is shutting down; the write "
           + "was not applied: reconnect and retry it with the same opId", w.opId(),
           w.collection()));
       return;
     }
     if (!rateLimiter.tryAcquire(System.currentTimeMillis())) {
+      gw.writes().countRefused(ErrorCode.RATE_LIMITED);
       sendError(new ErrorInfo(ErrorCode.RATE_LIMITED, "more than "
           + gw.limits().maxWritesPerSecond() + " writes per second on this connection; "
           + "the write was not applied: slow down and retry", w.opId(), w.collection()));

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  * {@link WriteResult} error: the returned future never fails.
  */
 public final class WriteService {
+  static final String OUTCOMES = "livesync_gateway_write_outcomes_total";
   private final SyncBus bus;
   private final Hlc clock;
   private final Limits limits;
@@ -66,8 +67,16 @@ public final class WriteService {
   private WriteResult count(WriteResult r, long started) {
     metrics.writeLatency().record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     String outcome = r.isAck() ? r.ack().status().wire() : r.error().code().wire();
-    metrics.counter("livesync_gateway_write_outcomes_total", "outcome", outcome).increment();
+    metrics.counter(OUTCOMES, "outcome", outcome).increment();
     return r;
+  }
+
+  /**
+   * Counts a write that a connection refused before {@link #submit} (its rate limit, or a
+   * drain) with the error code it was answered with.
+   */
+  void countRefused(ErrorCode code) {
+    metrics.counter(OUTCOMES, "outcome", code.wire()).increment();
   }
 
   public Limits limits() {

@@ -22,6 +22,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -157,6 +159,13 @@ class LimitsTest {
     assertThat(stored.size()).isBetween(WRITES_PER_SECOND,
         (int) (WRITES_PER_SECOND * (seconds + 1)));
     assertThat(stored.size()).isLessThan(sent - (int) limited + 1);
+    // operators see the refusals: every rate_limited reply was counted, and more may have been
+    // refused after the last one that reached the socket before 4008
+    String metrics = SecureServer.http(server, HttpMethod.GET, "/metrics", null, null).body();
+    Matcher counted = Pattern.compile("(?m)^livesync_gateway_write_outcomes_total\\{"
+        + "[^}]*outcome=\"rate_limited\"[^}]*} (\\S+)$").matcher(metrics);
+    assertThat(counted.find()).as("a rate_limited outcome in %s", metrics).isTrue();
+    assertThat((long) Double.parseDouble(counted.group(1))).isGreaterThanOrEqualTo(limited);
   }
 
   @Test
