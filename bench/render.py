@@ -168,7 +168,9 @@ def section(args):
            f"sync-server.jar` with `limits.maxWritesPerSecond` raised to 1,000,000 (the "
            f"per-connection limit would otherwise cap the writers), SQLite `synchronous=FULL`, "
            f"WebSocket compression off. Each run warms up 10 s (JIT of both JVMs) and measures "
-           f"20 s unless its command says otherwise. CPU is process CPU time (user + system, "
+           f"20 s unless its command says otherwise; the half-rate runs warm up 40 s, so that "
+           f"the server's first pings (30 s after a socket connects) fall before the measured "
+           f"window (item 27 below). CPU is process CPU time (user + system, "
            f"from /proc) over the measured window: 100% is one core; in cluster mode it is the "
            f"gateway, worker and Redis processes together.", ""]
     if args.note:

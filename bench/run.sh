@@ -9,8 +9,10 @@
 # Sized for a 2-core machine shared with the load generator: 6 to 9 minutes in all.
 # Every process it starts is stopped on exit (trap), and its temporary directory removed.
 # Environment: CATCHUP_RECORDS (default 1000000), CONNECTIONS (10000), WARMUP (10s), DURATION
-# (20s) for a quick smoke run, FANOUT_INFLIGHT (256: writes in flight in the fan-out saturation
-# runs), KEEP_REPORTS=dir to keep every report (JSON, HTML, text) after the run.
+# (20s) for a quick smoke run, HALF_WARMUP (40s: the warm-up of the half-rate latency runs,
+# longer than the server's 30 s ping interval), FANOUT_INFLIGHT (256: writes in flight in the
+# fan-out saturation runs), KEEP_REPORTS=dir to keep every report (JSON, HTML, text) after the
+# run.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,13 +27,19 @@ while [ $# -gt 0 ]; do
     --jar) SERVER_JAR="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
     --no-docs) DOCS=0; shift ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
 CATCHUP_RECORDS="${CATCHUP_RECORDS:-1000000}"
 CONNECTIONS="${CONNECTIONS:-10000}"
 WARMUP="${WARMUP:-10s}"
+# The server pings each socket 30 s after it connected. The first pong frames a JVM decodes take
+# a branch its JIT compiled away: the C2 code of Netty's frame decoder is thrown out and the
+# event loops run interpreted code for a moment, a latency spike of 60 to 240 ms at half rate
+# (docs/benchmarks.md, item 27). A half-rate run measures steady state, so its warm-up outlasts
+# the first pings.
+HALF_WARMUP="${HALF_WARMUP:-40s}"
 DURATION="${DURATION:-20s}"
 FANOUT_INFLIGHT="${FANOUT_INFLIGHT:-256}"
 
@@ -123,7 +131,7 @@ if selected fanout || selected writes || selected connections || selected catchu
     sat=$(json "$WORK/reports/fanout-saturation/report.json" "r['rates']['deliveriesPerSec']")
     rate=$(python3 -c "print(max(1, round($sat / 2 / 1000)))")
     run fanout-half fanout --subscribers 1000 --writers 1 --collections 1 --rate "$rate" \
-      --warmup $WARMUP --duration $DURATION
+      --warmup $HALF_WARMUP --duration $DURATION
   fi
   if selected writes; then
     run writes-saturation writes --writers 50 --collections 10 --subscribers 10 \
@@ -131,7 +139,7 @@ if selected fanout || selected writes || selected connections || selected catchu
     sat=$(json "$WORK/reports/writes-saturation/report.json" "r['rates']['acksPerSec']")
     rate=$(python3 -c "print(max(50, round($sat / 2)))")
     run writes-half writes --writers 50 --collections 10 --subscribers 10 --rate "$rate" \
-      --warmup $WARMUP --duration $DURATION
+      --warmup $HALF_WARMUP --duration $DURATION
   fi
   if selected connections; then
     # a fresh server, so the heap reading holds only what the connections add
