@@ -141,6 +141,17 @@ class SqliteStoreTest extends StoreContractTest {
     assertThat(((SyncException) failure).code()).isEqualTo(ErrorCode.UNAVAILABLE);
     assertThat(commitOne(insert("todos", "b", doc())).ack().seq())
         .as("the failed open left the open store alone").isEqualTo(2);
+    // and left its lock: POSIX drops a process's lock when any descriptor of the file closes
+    Process other = holder(file());
+    try {
+      String said = new BufferedReader(new InputStreamReader(other.getInputStream(),
+          StandardCharsets.UTF_8)).readLine();
+      assertThat(said).as("another process, after a refused open here").isNotEqualTo("open")
+          .contains("in use by another server (process " + ProcessHandle.current().pid());
+    } finally {
+      other.destroyForcibly();
+      other.waitFor(30, TimeUnit.SECONDS);
+    }
 
     await(store.close());
     store = await(SqliteStore.open(vertx, file(), "FULL"));
@@ -150,9 +161,7 @@ class SqliteStoreTest extends StoreContractTest {
   @Test
   void aStoreHeldByAnotherProcessIsRefusedAndFreedWhenThatProcessIsKilled() throws Exception {
     Path other = dir.resolve("held.db");
-    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-cp", System.getProperty("java.class.path"),
-        HoldSqliteStore.class.getName(), other.toString()).redirectErrorStream(true).start();
+    Process holder = holder(other);
     try {
       BufferedReader out = new BufferedReader(
           new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
@@ -175,5 +184,13 @@ class SqliteStoreTest extends StoreContractTest {
       holder.destroyForcibly();
       holder.waitFor(30, TimeUnit.SECONDS);
     }
+  }
+
+  /** A child JVM that opens the store at {@code file} and holds it ({@link HoldSqliteStore}). */
+  private static Process holder(Path file) throws Exception {
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-cp", System.getProperty("java.class.path"),
+        HoldSqliteStore.class.getName(), file.toString()).redirectErrorStream(true).start();
+    return p;
   }
 }

@@ -8,6 +8,8 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one process that may open a SQLite store: an exclusive lock on {@code <file>.lock},
@@ -20,19 +22,30 @@ import java.nio.file.StandardOpenOption;
  * would leave it serving the old epochs. The lock is an OS file lock ({@code fcntl} on Linux),
  * so a process that dies, even by {@code kill -9}, releases it; the file stays and holds the
  * owner's pid for the error message of the next one.
+ *
+ * <p>A lock this process holds is also recorded in {@link #HELD}, and checked there before the
+ * file is opened again: POSIX releases every lock a process holds on a file when any of its
+ * descriptors of that file is closed, so a second open of the lock file in this JVM, refused
+ * and closed, would silently drop the first store's lock.
  */
 final class SqliteOwner implements AutoCloseable {
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+  private final Path file;
   private final FileChannel channel;
   private final FileLock lock;
 
-  private SqliteOwner(FileChannel channel, FileLock lock) {
+  private SqliteOwner(Path file, FileChannel channel, FileLock lock) {
+    this.file = file;
     this.channel = channel;
     this.lock = lock;
   }
 
-  static Path lockFile(Path store) {
-    Path absolute = store.toAbsolutePath();
-    return absolute.resolveSibling(absolute.getFileName() + ".lock");
+  /** {@code <store>.lock} beside the store, its directory resolved (the directory must exist). */
+  static Path lockFile(Path store) throws IOException {
+    Path absolute = store.toAbsolutePath().normalize();
+    Path dir = absolute.getParent().toRealPath();
+    return dir.resolve(absolute.getFileName() + ".lock");
   }
 
   /**
@@ -44,32 +57,43 @@ final class SqliteOwner implements AutoCloseable {
    */
   static SqliteOwner acquire(Path store) throws IOException {
     Path file = lockFile(store);
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE,
-        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    if (!HELD.add(file)) {
+      throw inUse(Long.toString(ProcessHandle.current().pid()), file);
+    }
+    FileChannel channel = null;
     try {
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
       FileLock lock;
       try {
         lock = channel.tryLock();
       } catch (OverlappingFileLockException e) {
-        lock = null; // held by another open store in this JVM
+        lock = null; // cannot happen while HELD guards this JVM's opens; refuse all the same
       }
       if (lock == null) {
-        throw new InUse("the store is in use by another server (process "
-            + owner(channel) + ", which holds " + file + "); stop it first");
+        throw inUse(owner(channel), file);
       }
       channel.truncate(0);
       channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
           .getBytes(StandardCharsets.US_ASCII)), 0);
       channel.force(false);
-      return new SqliteOwner(channel, lock);
+      return new SqliteOwner(file, channel, lock);
     } catch (IOException | RuntimeException e) {
-      try {
-        channel.close();
-      } catch (IOException closing) {
-        e.addSuppressed(closing);
+      if (channel != null) {
+        try {
+          channel.close();
+        } catch (IOException closing) {
+          e.addSuppressed(closing);
+        }
       }
+      HELD.remove(file);
       throw e;
     }
+  }
+
+  private static InUse inUse(String pid, Path file) {
+    return new InUse("the store is in use by another server (process " + pid + ", which holds "
+        + file + "); stop it first");
   }
 
   /** The store is open elsewhere; the message says where and what to do. */
@@ -97,7 +121,11 @@ final class SqliteOwner implements AutoCloseable {
     try {
       lock.release();
     } finally {
-      channel.close();
+      try {
+        channel.close();
+      } finally {
+        HELD.remove(file);
+      }
     }
   }
 }
