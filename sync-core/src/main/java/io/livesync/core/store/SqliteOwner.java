@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -64,12 +63,9 @@ final class SqliteOwner implements AutoCloseable {
     try {
       channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
           StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = channel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null; // cannot happen while HELD guards this JVM's opens; refuse all the same
-      }
+      // HELD keeps this JVM from reaching here twice for one file, so tryLock cannot throw
+      // OverlappingFileLockException; null means another process holds the lock.
+      FileLock lock = channel.tryLock();
       if (lock == null) {
         throw inUse(owner(channel), file);
       }

@@ -101,15 +101,10 @@ public final class SqliteStore implements Store {
         Files.createDirectories(dir);
       }
       SqliteOwner owner = SqliteOwner.acquire(file);
-      Connection writerConn;
-      try {
-        writerConn = SqliteSchema.openWriter(file, mode, busyTimeoutMillis);
-      } catch (SQLException | RuntimeException e) {
-        SqliteSchema.closeQuietly(owner, e);
-        throw e;
-      }
+      Connection writerConn = null;
       List<Connection> readers = new ArrayList<>(READERS);
       try {
+        writerConn = SqliteSchema.openWriter(file, mode, busyTimeoutMillis);
         SqliteWriter writer = new SqliteWriter(writerConn, System::currentTimeMillis);
         Map<Connection, SqliteReads.Prepared> prepared = new IdentityHashMap<>();
         for (int i = 0; i < READERS; i++) {
@@ -120,7 +115,9 @@ public final class SqliteStore implements Store {
         return new SqliteStore(file, owner, writerPool, readerPool, writer, readers, prepared);
       } catch (SQLException | RuntimeException e) {
         readers.forEach(c -> SqliteSchema.closeQuietly(c, e));
-        SqliteSchema.closeQuietly(writerConn, e);
+        if (writerConn != null) {
+          SqliteSchema.closeQuietly(writerConn, e);
+        }
         SqliteSchema.closeQuietly(owner, e);
         throw e;
       }
