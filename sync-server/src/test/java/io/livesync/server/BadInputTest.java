@@ -169,6 +169,31 @@ class BadInputTest {
     }
   }
 
+  /**
+   * A client still writing the body of a frame that the server refused from its header can
+   * finish writing, reads the 1009 close frame and then an orderly end of stream: the server
+   * reads and drops the rest (LingeringClose) instead of closing with unread bytes, which Linux
+   * answers with a TCP reset that fails the client's writes and can beat the close frame (CI
+   * once saw 1006 instead of 1009). The close frame is read first, so the writes after it reach
+   * a server that has already closed the WebSocket.
+   */
+  @Test
+  void aClientStillWritingARefusedFrameFinishesAndReadsItsCloseCodeWithoutAReset()
+      throws Exception {
+    try (io.livesync.server.testing.RawWs raw =
+        new io.livesync.server.testing.RawWs(server.port())) {
+      byte[] chunk = new byte[16 * 1024];
+      java.util.Arrays.fill(chunk, (byte) 'y');
+      raw.sendFrameHeader(0x1, 4L << 20);
+      raw.sendBytes(chunk);
+      assertThat(raw.awaitCloseCode()).isEqualTo(1009);
+      for (int i = 0; i < 64; i++) {
+        raw.sendBytes(chunk); // throws "Broken pipe" or "Connection reset" after a reset
+      }
+      assertThat(raw.endOfStream()).as("FIN after the close frame, not a reset").isTrue();
+    }
+  }
+
   @Test
   void depthAtTheLimitIsAccepted() throws Exception {
     try (WsClient c = WsClient.connectWelcomed(server.vertx(), server.port())) {

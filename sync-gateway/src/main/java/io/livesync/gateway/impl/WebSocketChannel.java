@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -58,6 +59,8 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
   private static final int NONE = 0;
   private static final int TEXT = 1;
   private static final int BINARY = 2;
+  /** How long a closed socket's input is read and dropped at most ({@link LingeringClose}). */
+  static final long LINGER_MILLIS = 2_000;
 
   private final Channel channel;
   private final int maxMessageBytes;
@@ -95,8 +98,15 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
       throw new IllegalStateException("no Vert.x handler in the upgraded channel's pipeline "
           + pipeline.names() + "; this Vert.x version is not supported");
     }
+    ChannelHandlerContext decoder = pipeline.context(WebSocketFrameDecoder.class);
+    if (decoder == null) {
+      throw new IllegalStateException("no WebSocket frame decoder in the upgraded channel's"
+          + " pipeline " + pipeline.names());
+    }
     WebSocketChannel ws = new WebSocketChannel(channel, maxMessageBytes, closingTimeoutMillis);
     pipeline.replace(vertx, "livesyncWebSocket", ws);
+    pipeline.addBefore(decoder.name(), "livesyncLingeringClose",
+        new LingeringClose(LINGER_MILLIS));
     IdleStateHandler idle = pipeline.get(IdleStateHandler.class);
     if (idle != null) {
       pipeline.remove(idle);

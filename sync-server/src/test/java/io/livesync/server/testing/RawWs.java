@@ -53,6 +53,27 @@ public final class RawWs implements AutoCloseable {
     out.flush();
   }
 
+  /**
+   * Sends only the header of a final frame whose payload is {@code payloadLength} bytes (masked
+   * with a zero key, so the payload goes as it is): {@link #sendBytes} sends the payload.
+   */
+  public void sendFrameHeader(int opcode, long payloadLength) throws IOException {
+    byte[] header = new byte[14];
+    header[0] = (byte) (0x80 | opcode);
+    header[1] = (byte) (0x80 | 127);
+    for (int i = 0; i < 8; i++) {
+      header[2 + i] = (byte) (payloadLength >>> (8 * (7 - i)));
+    }
+    out.write(header); // the last four bytes are the zero mask
+    out.flush();
+  }
+
+  /** Sends bytes as they are, such as the payload after {@link #sendFrameHeader}. */
+  public void sendBytes(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
   /** One client frame, masked with a zero key. */
   private static byte[] frame(boolean fin, int opcode, byte[] payload) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
