@@ -58,13 +58,7 @@ public final class RawWs implements AutoCloseable {
    * with a zero key, so the payload goes as it is): {@link #sendBytes} sends the payload.
    */
   public void sendFrameHeader(int opcode, long payloadLength) throws IOException {
-    byte[] header = new byte[14];
-    header[0] = (byte) (0x80 | opcode);
-    header[1] = (byte) (0x80 | 127);
-    for (int i = 0; i < 8; i++) {
-      header[2 + i] = (byte) (payloadLength >>> (8 * (7 - i)));
-    }
-    out.write(header); // the last four bytes are the zero mask
+    out.write(header(true, opcode, payloadLength));
     out.flush();
   }
 
@@ -77,21 +71,28 @@ public final class RawWs implements AutoCloseable {
   /** One client frame, masked with a zero key. */
   private static byte[] frame(boolean fin, int opcode, byte[] payload) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(header(fin, opcode, payload.length));
+    out.write(payload, 0, payload.length);
+    return out.toByteArray();
+  }
+
+  /** A client frame's header for a payload of {@code length} bytes, masked with a zero key. */
+  private static byte[] header(boolean fin, int opcode, long length) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     out.write((fin ? 0x80 : 0) | opcode);
-    if (payload.length < 126) {
-      out.write(0x80 | payload.length);
-    } else if (payload.length < 65536) {
+    if (length < 126) {
+      out.write(0x80 | (int) length);
+    } else if (length < 65536) {
       out.write(0x80 | 126);
-      out.write(payload.length >>> 8);
-      out.write(payload.length & 0xff);
+      out.write((int) (length >>> 8));
+      out.write((int) (length & 0xff));
     } else {
       out.write(0x80 | 127);
       for (int i = 7; i >= 0; i--) {
-        out.write((int) ((long) payload.length >>> (8 * i)) & 0xff);
+        out.write((int) (length >>> (8 * i)) & 0xff);
       }
     }
     out.write(new byte[4], 0, 4);
-    out.write(payload, 0, payload.length);
     return out.toByteArray();
   }
 
