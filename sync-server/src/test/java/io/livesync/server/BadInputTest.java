@@ -173,8 +173,8 @@ class BadInputTest {
    * A client still writing the body of a frame that the server refused from its header can
    * finish writing, reads the 1009 close frame and then an orderly end of stream: the server
    * reads and drops the rest (LingeringClose) instead of closing with unread bytes, which Linux
-   * answers with a TCP reset that fails the client's writes and can beat the close frame (CI
-   * once saw 1006 instead of 1009). The close frame is read first, so the writes after it reach
+   * answers with a TCP reset that fails the client's writes and can beat the close frame (a
+   * run of .ci/run once saw 1006 instead of 1009). The close frame is read first, so the writes after it reach
    * a server that has already closed the WebSocket.
    */
   @Test

@@ -376,9 +376,9 @@ class RedisSyncBusTest {
 
     assertThat(redis.command("CLIENT", "KILL", "TYPE", "pubsub")).isNotEqualTo("0");
     // A write submitted before the gateway has noticed the kill is appended as before, without
-    // the fields (CI once submitted one that early); one submitted while it reconnects is
-    // refused. Nothing is committed meanwhile, so every write appended after the reconnect
-    // must carry them: wait for the first one, each attempt a record of its own.
+    // the fields (a run of .ci/run once submitted one that early); one submitted while it
+    // reconnects is refused. Nothing is committed meanwhile, so every write appended after the
+    // reconnect must carry them: wait for the first one, each attempt a record of its own.
     int[] attempt = {0};
     String[] told = new String[1];
     awaitCondition("a write appended after the reconnect, with the fields", () -> {

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * a TCP reset, not a FIN, and a reset makes the peer's further writes fail and can reach it
  * before it has read the close frame. A client in the middle of sending a frame over the limit,
  * or still writing when it is closed 4001 or 1012, then sees 1006 (no close frame) instead of
- * the code that says why. CI saw it: {@code LimitsTest.frameOverOneMibIsClosed1009} got 1006.
+ * the code that says why: {@code LimitsTest.frameOverOneMibIsClosed1009} once got 1006 in a
+ * run of {@code .ci/run} on a fresh clone.
  *
  * <p>So the first {@code close()} that reaches this handler (the frame decoder's after it sent
  * 1009 on a protocol violation, the gateway's after its closing handshake or timeout) shuts the
