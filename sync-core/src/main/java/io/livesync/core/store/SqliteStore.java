@@ -151,8 +151,8 @@ public final class SqliteStore implements Store {
   }
 
   /**
-   * Reads a batch in at most {@value #READERS} tasks (one per reader connection) with the
-   * prepared statements, instead of two tasks per write.
+   * Reads a batch in at most {@value #READERS} tasks (one per reader connection), each with two
+   * prepared statements for its whole part of the batch ({@code SqliteReads.priors}).
    */
   @Override
   public Future<List<Prior>> priors(List<Write> writes) {
@@ -165,15 +165,8 @@ public final class SqliteStore implements Store {
     List<Future<List<Prior>>> parts = new ArrayList<>(chunks);
     for (int from = 0; from < all.size(); from += per) {
       List<Write> part = all.subList(from, Math.min(all.size(), from + per));
-      parts.add(read("read the records and opIds of " + part.size() + " write(s)", c -> {
-        SqliteReads.Prepared ps = prepared.get(c);
-        List<Prior> out = new ArrayList<>(part.size());
-        for (Write w : part) {
-          out.add(new Prior(SqliteReads.get(ps.get, w.collection(), w.id()),
-              SqliteReads.findOp(ps.findOp, w.opId())));
-        }
-        return out;
-      }));
+      parts.add(read("read the records and opIds of " + part.size() + " write(s)",
+          c -> SqliteReads.priors(prepared.get(c), part)));
     }
     return Future.all(parts).map(v -> {
       List<Prior> out = new ArrayList<>(all.size());
