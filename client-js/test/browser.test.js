@@ -139,6 +139,10 @@ describe('the demo page in Chromium', () => {
     const b = await openDemo(await device(), server.url);
     for (const t of ['one', 'two', 'three']) await addItem(a, t);
     await waitShown(b, allSynced(3), 'page B to have the three items');
+    // Page B can see the items synced before page A has read its acks; an insert still unacked
+    // when A goes offline would stay in A's outbox (and be re-sent, deduplicated, on return).
+    await waitShown(a, allSynced(3), 'page A to have its three inserts acked');
+    await a.waitForFunction(() => window.livesync.client.pendingCount === 0, null, { timeout: 20_000 });
     const ids = Object.fromEntries((await shown(b)).map((i) => [i.title, i.id]));
     // The page keeps working without network once its service worker has cached it.
     await a.waitForFunction(() => navigator.serviceWorker.ready.then(() => true));
