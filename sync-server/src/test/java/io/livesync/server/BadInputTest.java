@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livesync.protocol.Json;
+import io.livesync.server.testing.RawWs;
 import io.livesync.server.testing.TestServer;
 import io.livesync.server.testing.WsClient;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -145,8 +147,7 @@ class BadInputTest {
 
   @Test
   void oversizeFrameClosesWith1009() throws Exception {
-    try (io.livesync.server.testing.RawWs raw =
-        new io.livesync.server.testing.RawWs(server.port())) {
+    try (RawWs raw = new RawWs(server.port())) {
       // The server refuses the frame from its header and closes while the body is still being
       // written, so the write may fail: write from another thread, read the close code here.
       String huge = write("insert", "big", "bad", "x",
@@ -174,16 +175,15 @@ class BadInputTest {
    * finish writing, reads the 1009 close frame and then an orderly end of stream: the server
    * reads and drops the rest (LingeringClose) instead of closing with unread bytes, which Linux
    * answers with a TCP reset that fails the client's writes and can beat the close frame (a
-   * run of .ci/run once saw 1006 instead of 1009). The close frame is read first, so the writes after it reach
-   * a server that has already closed the WebSocket.
+   * run of .ci/run once saw 1006 instead of 1009). The close frame is read first, so the writes
+   * after it reach a server that has already closed the WebSocket.
    */
   @Test
   void aClientStillWritingARefusedFrameFinishesAndReadsItsCloseCodeWithoutAReset()
       throws Exception {
-    try (io.livesync.server.testing.RawWs raw =
-        new io.livesync.server.testing.RawWs(server.port())) {
+    try (RawWs raw = new RawWs(server.port())) {
       byte[] chunk = new byte[16 * 1024];
-      java.util.Arrays.fill(chunk, (byte) 'y');
+      Arrays.fill(chunk, (byte) 'y');
       raw.sendFrameHeader(0x1, 4L << 20);
       raw.sendBytes(chunk);
       assertThat(raw.awaitCloseCode()).isEqualTo(1009);

@@ -77,12 +77,12 @@ final class SqliteReads {
       keys.addArray().add(w.collection()).add(w.id());
       opIds.add(w.opId());
     }
-    Map<Key, StoredRecord> records = new HashMap<>();
+    Map<String, StoredRecord> records = new HashMap<>();
     ps.records.setString(1, Json.write(keys));
     try (ResultSet rs = ps.records.executeQuery()) {
       while (rs.next()) {
         StoredRecord r = SqliteRows.record(rs);
-        records.put(new Key(r.collection(), r.id()), r);
+        records.put(recordKey(r.collection(), r.id()), r);
       }
     }
     Map<String, OpRecord> ops = new HashMap<>();
@@ -95,12 +95,14 @@ final class SqliteReads {
     }
     List<Prior> out = new ArrayList<>(writes.size());
     for (Write w : writes) {
-      out.add(new Prior(records.get(new Key(w.collection(), w.id())), ops.get(w.opId())));
+      out.add(new Prior(records.get(recordKey(w.collection(), w.id())), ops.get(w.opId())));
     }
     return out;
   }
 
-  private record Key(String collection, String id) {
+  /** A record's key as the worker's batcher and the Redis bus write it. */
+  private static String recordKey(String collection, String id) {
+    return collection + '\u0000' + id;
   }
 
   static StoredRecord get(PreparedStatement ps, String collection, String id)

@@ -53,9 +53,7 @@ final class LingeringClose extends ChannelDuplexHandler {
     }
     lingering = true;
     completeOnClose(channel, promise);
-    timer = ctx.executor().schedule(() -> {
-      ctx.close();
-    }, lingerMillis, TimeUnit.MILLISECONDS);
+    timer = ctx.executor().schedule(() -> ctx.close(), lingerMillis, TimeUnit.MILLISECONDS);
     // Shutting the output down drops what Netty still queues, so it waits until everything
     // written before reached the socket: an empty write completes after all of them.
     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
