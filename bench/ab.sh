@@ -47,7 +47,8 @@ else
   WARMUP="${WARMUP:-10s}"
 fi
 DURATION="${DURATION:-20s}"
-seconds() { local v=$1; case "$v" in *ms) echo 0 ;; *s) echo "${v%s}" ;; *m) echo $(( ${v%m} * 60 )) ;; *) echo "$v" ;; esac; }
+seconds() { local v=$1; case "$v" in *s) echo "${v%s}" ;; *m) echo $(( ${v%m} * 60 )) ;; *) echo "$v" ;; esac; }
+SECS=$(seconds "$DURATION")
 HZ=$(getconf CLK_TCK)
 
 WORK="$(mktemp -d /tmp/livesync-ab.XXXXXX)"
@@ -64,7 +65,7 @@ trap cleanup EXIT
 echo '{"limits": {"maxWritesPerSecond": 1000000}}' > "$WORK/bench.json"
 
 # Which of the server's threads is which (the kernel's thread names stop at 15 characters):
-# "tid group" lines from the JVM's own thread names.
+# "tid group" lines from the JVM's own thread names; threads not listed count as "other".
 thread_groups() {
   jcmd "$SERVER_PID" Thread.print 2>/dev/null | awk '
   function hex(h,   i, v) { v = 0; h = tolower(substr(h, 3))
@@ -75,9 +76,9 @@ thread_groups() {
     if (!match($0, / nid=[0-9a-fx]+/)) next
     nid = substr($0, RSTART + 5, RLENGTH - 5)
     tid = (nid ~ /^0x/) ? hex(nid) : nid
-    group = name ~ /^livesync-sqlite-writer/ ? "writer" : name ~ /^livesync-sqlite-reader/ ? "readers" \
-      : name ~ /^vert\.x-eventloop/ ? "loops" : "other"
-    print tid, group
+    if (name ~ /^livesync-sqlite-writer/) print tid, "writer"
+    else if (name ~ /^livesync-sqlite-reader/) print tid, "readers"
+    else if (name ~ /^vert\.x-eventloop/) print tid, "loops"
   }' > "$WORK/groups"
 }
 
@@ -109,27 +110,24 @@ run() { # label jar java-options
   local before after
   thread_groups
   before=$(thread_ticks)
-  sleep "$(seconds "$DURATION")"
+  sleep "$SECS"
   after=$(thread_ticks)
   wait "$LOAD_PID" || true
   LOAD_PID=""
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
-  local summary="$dir/report/summary.txt"
-  [ -f "$summary" ] || { echo "$label: no report (see $dir/load.log)" >&2; return 1; }
-  local acked p50 p99 cpu
-  acked=$(awk '/^rates:/ { for (i = 1; i <= NF; i++) if ($i == "acked") { gsub(/[,\/s]/, "", $(i + 1)); print $(i + 1) } }' "$summary")
-  read -r p50 p99 < <(awk '$1 == "ack" && NF >= 8 { print $3, $5 }' "$summary")
-  cpu=$(awk -F': ' '/serverCpuMicrosPerAckedWrite/ { print $2 }' "$summary")
-  local secs
-  secs=$(seconds "$DURATION")
-  awk -v l="$label" -v a="$acked" -v p50="$p50" -v p99="$p99" -v cpu="$cpu" -v hz="$HZ" \
-    -v secs="$secs" -v b="$before" -v e="$after" 'BEGIN {
-      split(b, x, " "); split(e, y, " ")
-      printf "%-6s %9s %8s %8s %8s", l, a, p50, p99, cpu
-      for (i = 1; i <= 4; i++) printf " %7.0f%%", (y[i] - x[i]) * 100 / hz / secs
-      print ""
-    }' | tee -a "$WORK/rows"
+  local report="$dir/report/report.json"
+  [ -f "$report" ] || { echo "$label: no report (see $dir/load.log)" >&2; return 1; }
+  python3 - "$report" "$label" "$HZ" "$SECS" "$before" "$after" <<'PY' | tee -a "$WORK/rows"
+import json, sys
+r = json.load(open(sys.argv[1]))
+label, hz, secs = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+before, after = map(int, sys.argv[5].split()), map(int, sys.argv[6].split())
+ack = r['latencies']['ack']
+threads = ''.join(' %7.0f%%' % ((e - b) * 100 / hz / secs) for b, e in zip(before, after))
+print('%-6s %9d %8.1f %8.1f %8.2f%s' % (label, round(r['rates']['acksPerSec']), ack['p50'],
+      ack['p99'], r['results']['serverCpuMicrosPerAckedWrite'], threads))
+PY
 }
 
 echo "A = ${JARS[0]} ${JAVA_A}"
