@@ -11,9 +11,11 @@
 # Each run: the server as bench/run.sh starts it (-Xms1g -Xmx2g, write limit raised), 50 writers
 # over 10 collections with 10 subscribers, WARMUP (default 10s closed loop, 40s open loop: the
 # server's first pings come 30 s after connecting, item 27) then DURATION (default 20s). Prints
-# one line per run: acked writes/s, ack p50 and p99, server CPU per acked write, and the CPU of
-# the server's threads over DURATION (SQLite writer, SQLite readers, event loops, the rest), then
-# the mean of each column per build. Build the jars first; everything started is stopped on exit.
+# one line per run: acked writes/s, ack p50 and p99, server CPU per acked write, the CPU of the
+# server's threads over DURATION (SQLite writer, SQLite readers, event loops, the rest), and
+# bench/probe.py's CPU loop (ms) before and after the run, then the mean of each column per
+# build. The host's speed drifts (item 31): a pair whose probes differ by much compares hosts,
+# not builds. Build the jars first; everything started is stopped on exit.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -93,7 +95,8 @@ thread_ticks() {
 }
 
 run() { # label jar java-options
-  local label=$1 jar=$2 opts=$3 port dir
+  local label=$1 jar=$2 opts=$3 port dir probe0 probe1
+  probe0=$(python3 "$ROOT/bench/probe.py" --cpu)
   port=$(free_port)
   dir="$WORK/$label"
   mkdir -p "$dir"
@@ -116,30 +119,33 @@ run() { # label jar java-options
   LOAD_PID=""
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
+  probe1=$(python3 "$ROOT/bench/probe.py" --cpu)
   local report="$dir/report/report.json"
   [ -f "$report" ] || { echo "$label: no report (see $dir/load.log)" >&2; return 1; }
-  python3 - "$report" "$label" "$HZ" "$SECS" "$before" "$after" <<'PY' | tee -a "$WORK/rows"
+  python3 - "$report" "$label" "$HZ" "$SECS" "$before" "$after" "$probe0" "$probe1" <<'PY' \
+    | tee -a "$WORK/rows"
 import json, sys
 r = json.load(open(sys.argv[1]))
 label, hz, secs = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 before, after = map(int, sys.argv[5].split()), map(int, sys.argv[6].split())
 ack = r['latencies']['ack']
 threads = ''.join(' %7.0f%%' % ((e - b) * 100 / hz / secs) for b, e in zip(before, after))
-print('%-6s %9d %8.1f %8.1f %8.2f%s' % (label, round(r['rates']['acksPerSec']), ack['p50'],
-      ack['p99'], r['results']['serverCpuMicrosPerAckedWrite'], threads))
+print('%-6s %9d %8.1f %8.1f %8.2f%s %8s %8s' % (label, round(r['rates']['acksPerSec']),
+      ack['p50'], ack['p99'], r['results']['serverCpuMicrosPerAckedWrite'], threads,
+      sys.argv[7], sys.argv[8]))
 PY
 }
 
 echo "A = ${JARS[0]} ${JAVA_A}"
 echo "B = ${JARS[1]} ${JAVA_B}"
 echo "load: writes, 50 writers x 10 collections, ${LOAD[*]}, warm-up $WARMUP, measured $DURATION"
-printf '%-6s %9s %8s %8s %8s %8s %8s %8s %8s\n' run "writes/s" "p50 ms" "p99 ms" "us/write" \
-  writer readers loops other
+printf '%-6s %9s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n' run "writes/s" "p50 ms" "p99 ms" \
+  "us/write" writer readers loops other "probe0" "probe1"
 for i in $(seq 1 "$PAIRS"); do
   run "A$i" "${JARS[0]}" "$JAVA_A"
   run "B$i" "${JARS[1]}" "$JAVA_B"
 done
 for b in A B; do
   awk -v b="$b" 'substr($1, 1, 1) == b { n++; for (i = 2; i <= NF; i++) { gsub(/%/, "", $i); s[i] += $i } }
-    END { printf "%-6s", "mean " b; for (i = 2; i <= 9; i++) printf (i < 6 ? " %8.1f" : " %7.0f%%"), s[i] / n; print "" }' "$WORK/rows"
+    END { printf "%-6s", "mean " b; for (i = 2; i <= 11; i++) printf (i < 6 || i > 9 ? " %8.1f" : " %7.0f%%"), s[i] / n; print "" }' "$WORK/rows"
 done

@@ -173,6 +173,14 @@ def section(args):
            f"window (item 27 below). CPU is process CPU time (user + system, "
            f"from /proc) over the measured window: 100% is one core; in cluster mode it is the "
            f"gateway, worker and Redis processes together.", ""]
+    probes = [(when, json.loads(p)) for when, p in (("before", args.probe_before),
+                                                     ("after", args.probe_after)) if p]
+    if probes:
+        out += ["Machine probe (`bench/probe.py`; the host's speed drifts, item 31): " + "; ".join(
+            f"{when}: CPU loop {p['cpuLoopMs']} ms, loopback round trip p50 {p['rttP50Us']} / "
+            f"p99 {p['rttP99Us']} us, {p['sendCpuUs']} us of CPU per loopback send, 4 KiB "
+            f"fsync p50 {p['fsyncP50Ms']} / p99 {p['fsyncP99Ms']} ms" for when, p in probes)
+            + ".", ""]
     if args.note:
         out += [f"Note: {args.note}.", ""]
     rows = targets(args.reports, commands)
@@ -201,6 +209,8 @@ def main():
     ap.add_argument("--started", default="")
     ap.add_argument("--load-before", default="")
     ap.add_argument("--load-after", default="")
+    ap.add_argument("--probe-before", default="")
+    ap.add_argument("--probe-after", default="")
     ap.add_argument("--note", default="")
     ap.add_argument("--server-jar", default="")
     args = ap.parse_args()

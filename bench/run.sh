@@ -117,6 +117,9 @@ json() { # file expression (python, r = the report)
 selected() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+# The host's speed drifts between days and within one (item 31): a probe before and after
+PROBE_BEFORE="$(python3 "$ROOT/bench/probe.py" "$WORK")"
+echo "== machine probe: $PROBE_BEFORE"
 STARTED="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 if selected fanout || selected writes || selected connections || selected catchup; then
@@ -199,13 +202,17 @@ if selected cluster; then
 fi
 
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+PROBE_AFTER="$(python3 "$ROOT/bench/probe.py" "$WORK")"
+echo "== machine probe: $PROBE_AFTER"
 if [ "$DOCS" = 1 ]; then
   python3 "$ROOT/bench/render.py" --reports "$WORK/reports" --commands "$COMMANDS" \
     --doc "$ROOT/docs/benchmarks.md" --started "$STARTED" --load-before "$LOAD_BEFORE" \
-    --load-after "$LOAD_AFTER" --note "$CLUSTER_NOTE" --server-jar "$SERVER_JAR"
+    --load-after "$LOAD_AFTER" --probe-before "$PROBE_BEFORE" --probe-after "$PROBE_AFTER" \
+    --note "$CLUSTER_NOTE" --server-jar "$SERVER_JAR"
   echo "== docs/benchmarks.md updated (section between <!-- bench:begin --> and <!-- bench:end -->)"
 else
   python3 "$ROOT/bench/render.py" --reports "$WORK/reports" --commands "$COMMANDS" \
     --started "$STARTED" --load-before "$LOAD_BEFORE" --load-after "$LOAD_AFTER" \
-    --note "$CLUSTER_NOTE" --server-jar "$SERVER_JAR"
+    --probe-before "$PROBE_BEFORE" --probe-after "$PROBE_AFTER" --note "$CLUSTER_NOTE" \
+    --server-jar "$SERVER_JAR"
 fi
